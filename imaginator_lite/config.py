@@ -1,0 +1,186 @@
+"""Model configuration: one frozen dataclass, named presets, and the derived layer schedule."""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from .labels import EXPRESSIONS
+
+BLOCK_TYPES = ("1+2d", "3d")
+
+#: The official decoder's intermediate widths (block1..block4, to_rgb); not parameter-matched.
+OFFICIAL_MID_CHANNELS = (4096, 3072, 1536, 768, 36)
+
+
+def _is_power_of_two(n: int) -> bool:
+    return n >= 1 and (n & (n - 1)) == 0
+
+
+@dataclass(frozen=True)
+class UpBlockSpec:
+    """One decoder block: channels and the temporal/spatial kernel, stride, padding."""
+
+    in_channels: int
+    mid_channels: int
+    out_channels: int
+    k_t: int
+    s_t: int
+    p_t: int
+    k_s: int
+    s_s: int
+    p_s: int
+    last: bool
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything that fixes the networks' shapes; build one with `ModelConfig.preset(name)`.
+
+    Videos are (B, 3, frames, image_size, image_size) in [-1, 1].
+    """
+
+    image_size: int = 64
+    frames: int = 32
+    channels: int = 64            # ch: encoder/decoder base width
+    disc_channels: int = 64       # base width of both discriminators
+    dim_z: int = 512              # noise size
+    dim_a: int = 100              # appearance vector p from the encoder
+    n_classes: int = 6
+    class_names: tuple[str, ...] = EXPRESSIONS
+    block: str = "1+2d"           # "1+2d" (ImaGINator) or "3d" (full transposed 3D, the ablation)
+    fusion: bool = True           # spatio-temporal fusion (encoder maps + label at every level)
+    mid_channels: tuple[int, ...] | None = None  # None: R(2+1)D parameter matching
+    decoder_init: str = "normal"  # "normal": N(0, 0.02) for every transposed conv;
+    #                               "official": reproduce the official bug (ConvTranspose3d left at
+    #                               PyTorch's default init because the code tests for nn.Conv3d)
+    name: str = field(default="custom", compare=False)
+
+    def __post_init__(self) -> None:
+        if not _is_power_of_two(self.image_size) or self.image_size < 16:
+            raise ValueError(
+                f"image_size must be a power of two >= 16 (got {self.image_size}); use 32, 64 or 128"
+            )
+        if not _is_power_of_two(self.frames) or self.frames < 2:
+            raise ValueError(f"frames must be a power of two >= 2 (got {self.frames}); e.g. 16 or 32")
+        if self.block not in BLOCK_TYPES:
+            raise ValueError(f"block must be one of {BLOCK_TYPES} (got {self.block!r})")
+        if self.decoder_init not in ("normal", "official"):
+            raise ValueError(f"decoder_init must be 'normal' or 'official' (got {self.decoder_init!r})")
+        if self.n_classes < 1:
+            raise ValueError(f"n_classes must be >= 1 (got {self.n_classes})")
+        if len(self.class_names) != self.n_classes:
+            raise ValueError(
+                f"class_names has {len(self.class_names)} names but n_classes is {self.n_classes}; "
+                "pass matching class_names"
+            )
+        for name in ("channels", "disc_channels", "dim_z", "dim_a"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1 (got {getattr(self, name)})")
+        if self.mid_channels is not None and len(self.mid_channels) != self.n_levels + 1:
+            raise ValueError(
+                f"mid_channels needs {self.n_levels + 1} widths for image_size {self.image_size} "
+                f"(got {len(self.mid_channels)}); or pass None for parameter matching"
+            )
+
+    # ------------------------------------------------------------------ presets
+    @staticmethod
+    def preset_names() -> tuple[str, ...]:
+        return tuple(PRESETS)
+
+    @classmethod
+    def preset(cls, name: str, **overrides: Any) -> "ModelConfig":
+        """A named preset ('paper', 'medium', 'small', 'tiny'), optionally with fields overridden."""
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+        base = dict(PRESETS[name])
+        base.update(overrides)
+        if "n_classes" in overrides and "class_names" not in overrides:
+            base["class_names"] = tuple(f"class{i}" for i in range(overrides["n_classes"]))
+        if "class_names" in overrides and "n_classes" not in overrides:
+            base["n_classes"] = len(overrides["class_names"])
+        if any(k in overrides for k in ("image_size", "frames", "channels", "block", "fusion", "n_classes",
+                                        "class_names", "dim_z", "dim_a")) and "mid_channels" not in overrides:
+            base["mid_channels"] = None  # official widths only fit the official layout
+        return cls(name=name, **base)
+
+    def replace(self, **changes: Any) -> "ModelConfig":
+        """A copy with some fields changed (a frozen dataclass cannot be edited in place)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["class_names"] = list(self.class_names)
+        if self.mid_channels is not None:
+            d["mid_channels"] = list(self.mid_channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "ModelConfig":
+        d = dict(d)
+        d["class_names"] = tuple(d.get("class_names", EXPRESSIONS))
+        if d.get("mid_channels") is not None:
+            d["mid_channels"] = tuple(d["mid_channels"])
+        return cls(**d)
+
+    # ------------------------------------------------------------------ derived layout
+    @property
+    def n_levels(self) -> int:
+        """Stride-2 levels between image_size and 4x4 (4 for 64x64, 3 for 32x32)."""
+        return int(math.log2(self.image_size)) - 2
+
+    @property
+    def encoder_channels(self) -> tuple[int, ...]:
+        """Encoder feature widths from fine to coarse, e.g. (64, 128, 256, 512) at sizes 32..4."""
+        return tuple(self.channels * 2 ** i for i in range(self.n_levels))
+
+    @property
+    def first_frames(self) -> int:
+        """Frames produced by decoder block 1 (2 in the paper)."""
+        return max(1, self.frames // 2 ** self.n_levels)
+
+    def up_blocks(self) -> list[UpBlockSpec]:
+        """The decoder's blocks, block1 first and to_rgb last; mid widths matched unless given."""
+        from .blocks import matched_width  # local import: blocks imports nothing from here
+
+        enc = self.encoder_channels[::-1]  # coarse to fine: 512, 256, 128, 64
+        fused_extra = self.n_classes
+        specs: list[UpBlockSpec] = []
+        t0 = self.first_frames
+        doublings_left = int(math.log2(self.frames // t0))
+        in_ch = self.dim_z + self.n_classes + self.dim_a
+        for i in range(self.n_levels + 1):
+            last = i == self.n_levels
+            out_ch = 3 if last else enc[i]
+            if i == 0:
+                k_t, s_t, p_t, k_s, s_s, p_s = t0, 1, 0, 4, 1, 0
+            else:
+                if doublings_left > 0:
+                    k_t, s_t, p_t = 4, 2, 1
+                    doublings_left -= 1
+                else:
+                    k_t, s_t, p_t = 3, 1, 1
+                k_s, s_s, p_s = 4, 2, 1
+            if self.mid_channels is not None:
+                mid = self.mid_channels[i]
+            else:
+                mid = matched_width(in_ch, out_ch, k_t, k_s)
+            specs.append(UpBlockSpec(in_ch, mid, out_ch, k_t, s_t, p_t, k_s, s_s, p_s, last))
+            in_ch = (2 * out_ch + fused_extra) if self.fusion else out_ch
+        return specs
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # Exactly the official MUG layout (75,406,451 generator parameters).
+    "paper": dict(image_size=64, frames=32, channels=64, disc_channels=64, dim_z=512, dim_a=100,
+                  n_classes=6, mid_channels=OFFICIAL_MID_CHANNELS),
+    # 64x64x32 with narrower channels and parameter-matched (1+2)D widths: a GPU-friendly size.
+    "medium": dict(image_size=64, frames=32, channels=32, disc_channels=32, dim_z=128, dim_a=64,
+                   n_classes=6),
+    # 32x32x16, trains on a laptop CPU in minutes (the tour's model).
+    "small": dict(image_size=32, frames=16, channels=32, disc_channels=32, dim_z=64, dim_a=64,
+                  n_classes=6),
+    # 32x32x16 and very narrow: unit tests and quick notebook runs.
+    "tiny": dict(image_size=32, frames=16, channels=8, disc_channels=8, dim_z=16, dim_a=16,
+                 n_classes=6),
+}

@@ -1,0 +1,33 @@
+"""Class names and their one-hot indices, one source of truth for every dataset and checkpoint.
+
+The expression order is the official ImaGINator MUG order, so that an official checkpoint
+receives the one-hot index it was trained with.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+#: Official MUG one-hot order: sadness 0, anger 1, surprise 2, disgust 3, happiness 4, fear 5.
+EXPRESSIONS: tuple[str, ...] = ("sadness", "anger", "surprise", "disgust", "happiness", "fear")
+
+#: Actions of the synthetic Weizmann-like set (a subset of Weizmann's ten action names).
+ACTIONS: tuple[str, ...] = ("walk", "run", "jump", "wave1", "wave2", "bend")
+
+#: Weizmann's ten actions as named in its file names `<actor>_<action>.avi`.
+WEIZMANN_ACTIONS: tuple[str, ...] = (
+    "bend", "jack", "jump", "pjump", "run", "side", "skip", "walk", "wave1", "wave2",
+)
+
+#: UvA-NEMO smile classes.
+SMILES: tuple[str, ...] = ("posed", "spontaneous")
+
+
+def label_index(name: str, classes: Sequence[str]) -> int:
+    """Index of class `name` in `classes`; raises ValueError listing the valid names."""
+    key = name.strip().lower()
+    for i, c in enumerate(classes):
+        if c.lower() == key:
+            return i
+    raise ValueError(
+        f"unknown label {name!r}; expected one of {', '.join(classes)}"
+    )

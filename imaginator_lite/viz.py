@@ -1,0 +1,143 @@
+"""Turn video tensors into things people look at: uint8 frames, frame strips, grids, GIF and MP4 files."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from einops import rearrange
+
+
+def to_uint8_frames(video: torch.Tensor | np.ndarray) -> np.ndarray:
+    """(3, T, H, W) float in [-1, 1] -> (T, H, W, 3) uint8.  A uint8 (T, H, W, 3) array passes through."""
+    if isinstance(video, np.ndarray) and video.dtype == np.uint8 and video.ndim == 4 and video.shape[-1] == 3:
+        return video
+    v = torch.as_tensor(video).detach().float().cpu()
+    if v.dim() != 4 or v.shape[0] != 3:
+        raise ValueError(f"expected a (3, T, H, W) video, got shape {tuple(v.shape)}")
+    v = ((v.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    return rearrange(v, "c t h w -> t h w c").numpy()
+
+
+def video_grid(videos: torch.Tensor | Sequence[torch.Tensor], ncols: int | None = None, pad: int = 1) -> np.ndarray:
+    """Tile B videos (B, 3, T, H, W) into one video (T, rows*H', cols*W', 3) uint8, white padding."""
+    frames = [to_uint8_frames(v) for v in videos]
+    if not frames:
+        raise ValueError("video_grid needs at least one video")
+    n = len(frames)
+    ncols = ncols or int(np.ceil(np.sqrt(n)))
+    nrows = int(np.ceil(n / ncols))
+    t, h, w, _ = frames[0].shape
+    grid = np.full((t, nrows * (h + pad) + pad, ncols * (w + pad) + pad, 3), 255, np.uint8)
+    for i, f in enumerate(frames):
+        r, c = divmod(i, ncols)
+        y, x = pad + r * (h + pad), pad + c * (w + pad)
+        grid[:, y:y + h, x:x + w] = f
+    return grid
+
+
+def frame_strip(video: torch.Tensor | np.ndarray, every: int = 1, max_frames: int = 16) -> np.ndarray:
+    """One video as a horizontal strip of frames (H, n*W, 3) uint8."""
+    f = to_uint8_frames(video)[::every][:max_frames]
+    return np.concatenate(list(f), axis=1)
+
+
+def _atomic_target(path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+
+
+def save_gif(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: int = 8, scale: int = 1) -> Path:
+    """Write (T, H, W, 3) uint8 frames (or a (3, T, H, W) tensor) as a looping GIF, atomically."""
+    from PIL import Image
+
+    frames = to_uint8_frames(frames)
+    if scale > 1:
+        frames = frames.repeat(scale, axis=1).repeat(scale, axis=2)
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    os.chmod(tmp, 0o644)
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    os.replace(tmp, path)
+    return path
+
+
+def save_mp4(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: int = 8, scale: int = 4) -> Path:
+    """Write frames as an H.264 (or MPEG-4) MP4 with PyAV, upscaled by `scale` (codecs want >= 16 px), atomically."""
+    import av
+
+    frames = to_uint8_frames(frames)
+    if scale > 1:
+        frames = frames.repeat(scale, axis=1).repeat(scale, axis=2)
+    t, h, w, _ = frames.shape
+    h2, w2 = h - h % 2, w - w % 2
+    path = Path(path)
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    os.chmod(tmp, 0o644)
+    with av.open(tmp, mode="w", format="mp4") as container:
+        try:
+            stream = container.add_stream("libx264", rate=fps)
+        except Exception:  # PyAV built without x264
+            stream = container.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = w2, h2, "yuv420p"
+        for f in frames:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(f[:h2, :w2]), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    os.replace(tmp, path)
+    return path
+
+
+def save_video(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: int = 8) -> Path:
+    """Save as GIF or MP4 depending on the file suffix."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gif":
+        return save_gif(frames, path, fps=fps, scale=2)
+    if suffix == ".mp4":
+        return save_mp4(frames, path, fps=fps)
+    raise ValueError(f"unsupported video file type {suffix!r} for {path}; use .gif or .mp4")
+
+
+def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
+    """Read an image file as (3, size, size) float in [-1, 1] (centre-cropped to square, resized)."""
+    from PIL import Image
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    try:
+        img = Image.open(path).convert("RGB")
+    except Exception as exc:
+        raise ValueError(f"could not read {path} as an image ({exc})") from exc
+    w, h = img.size
+    s = min(w, h)
+    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
+    arr = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float()
+    return arr / 127.5 - 1.0
+
+
+def animate(video: torch.Tensor | np.ndarray, fps: int = 8, scale: float = 2.0):
+    """A matplotlib animation of one video for inline display in notebooks (`HTML(anim.to_jshtml())`)."""
+    import matplotlib.pyplot as plt
+    from matplotlib import animation
+
+    frames = to_uint8_frames(video)
+    h, w = frames.shape[1:3]
+    fig, ax = plt.subplots(figsize=(scale * w / 32, scale * h / 32))
+    ax.axis("off")
+    im = ax.imshow(frames[0])
+    plt.close(fig)
+
+    def update(i):
+        im.set_data(frames[i])
+        return (im,)
+
+    return animation.FuncAnimation(fig, update, frames=len(frames), interval=1000 / fps, blit=True)

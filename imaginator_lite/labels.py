@@ -31,3 +31,7 @@ def label_index(name: str, classes: Sequence[str]) -> int:
     raise ValueError(
         f"unknown label {name!r}; expected one of {', '.join(classes)}"
     )
+
+
+#: NATOPS aircraft-handling gestures, named by their file-name number `gXX` (g01..g24).
+NATOPS_GESTURES: tuple[str, ...] = tuple(f"g{i:02d}" for i in range(1, 25))

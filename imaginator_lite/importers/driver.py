@@ -1,0 +1,165 @@
+"""The conversion loop shared by every dataset: split by identity, stream, skip, resume, summarise."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..store import StoreWriter, split_identities
+
+__all__ = ["SourceItem", "SkipSource", "ConversionSummary", "FaceCropCounter", "run_conversion"]
+
+
+class SkipSource(Exception):
+    """Raised by a reader to skip one source with a reason (grouped in the summary)."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason, self.detail = reason, detail
+
+
+@dataclass
+class SourceItem:
+    """One source file or frame folder: key (path relative to the source root), identity, label.
+
+    `read()` returns a list of (clip name, uint8 (T, S, S, 3)) pairs; `skip` pre-marks a
+    source that must be skipped (e.g. an unknown class) with its reason.
+    """
+
+    key: str
+    identity: str
+    label: str | None
+    read: Callable[[], list[tuple[str, np.ndarray]]]
+    skip: tuple[str, str] | None = None
+
+
+@dataclass
+class ConversionSummary:
+    """What a conversion did: counts, skipped sources grouped by reason, and notes."""
+
+    out: Path
+    converted_sources: int = 0
+    converted_clips: int = 0
+    already_done: int = 0
+    skipped: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    notes: list[str] = field(default_factory=list)
+    store_clips: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(len(v) for v in self.skipped.values())
+
+    def format(self) -> str:
+        """Human-readable multi-line summary."""
+        lines = [f"converted {self.converted_sources} source(s) -> {self.converted_clips} clip(s); "
+                 f"already done {self.already_done}; skipped {self.n_skipped}"]
+        for reason, names in sorted(self.skipped.items()):
+            shown = ", ".join(names[:8]) + (f", ... (+{len(names) - 8})" if len(names) > 8 else "")
+            lines.append(f"  skipped {len(names)} x {reason}: {shown}")
+        lines.extend(f"  note: {note}" for note in self.notes)
+        counts = ", ".join(f"{k} {v}" for k, v in self.store_clips.items())
+        lines.append(f"store {self.out}: {counts} clips")
+        return "\n".join(lines)
+
+
+class FaceCropCounter:
+    """Box chooser that detects a face and falls back to a fixed centre box, counting both.
+
+    When Haar detection is unavailable (e.g. OpenCV 5 wheels), every source uses the centre
+    box and the summary note says why.
+    """
+
+    def __init__(self, enabled: bool = True, enlarge: float = 1.4, fallback_fraction: float = 0.8,
+                 cascade_path: str | None = None):
+        from .video_io import face_detector_problem
+
+        self.enabled, self.enlarge, self.fallback_fraction = enabled, enlarge, fallback_fraction
+        self.cascade_path = cascade_path
+        self.problem = face_detector_problem(cascade_path) if enabled else None
+        self.detected, self.fallback = 0, 0
+
+    def __call__(self, frame_rgb):
+        from .video_io import center_box, detect_face_box
+
+        box = None
+        if self.enabled and self.problem is None:
+            box = detect_face_box(frame_rgb, self.enlarge, self.cascade_path)
+        if box is None:
+            self.fallback += 1
+            return center_box(*frame_rgb.shape[:2], self.fallback_fraction)
+        self.detected += 1
+        return box
+
+    def note(self) -> str | None:
+        if not self.enabled:
+            return None
+        if self.problem:
+            return f"face detection unavailable ({self.problem}): {self.fallback} source(s) used the fixed centre box"
+        return (f"face detected in {self.detected} source(s); no face found in {self.fallback}, "
+                f"which used the fixed centre box")
+
+
+def _check_paths(src: Path, out: Path) -> None:
+    src, out = src.resolve(), out.resolve()
+    if not src.is_dir():
+        raise FileNotFoundError(f"source folder {src} does not exist; pass the folder of your download")
+    if out == src or src in out.parents:
+        raise ValueError(f"--out {out} is inside the source tree {src}; choose a folder outside it "
+                         "(the source is never modified)")
+
+
+def run_conversion(items: Sequence[SourceItem], src, out, classes: Sequence[str], image_size: int,
+                   min_frames: int = 32, fractions=(0.7, 0.15, 0.15), seed: int = 0,
+                   kind: str = "clips", description: str = "", progress: bool = True,
+                   notes: Callable[[], list[str]] | None = None) -> ConversionSummary:
+    """Convert `items` into the clip store `out`, resuming an interrupted run of the same store."""
+    src, out = Path(src), Path(out)
+    _check_paths(src, out)
+    summary = ConversionSummary(out=out)
+    identities = sorted({item.identity for item in items if item.skip is None})
+    split_of = {i: s for s, ids in split_identities(identities, fractions, seed).items() for i in ids}
+    extra = dict(kind=kind, seed=seed, fractions=list(fractions), min_frames=min_frames)
+    writer = StoreWriter(out, classes, image_size, source=description or f"converted from {src}",
+                         resume=True, extra_meta=extra)
+    if writer.resumed_from == "work":
+        tqdm.write(f"resuming an interrupted conversion: {len(writer.done)} source(s) already done")
+    with writer:
+        for item in tqdm(items, desc=f"convert {kind}", unit="file", disable=not progress):
+            if item.skip is not None:
+                _skip(summary, item.key, *item.skip)
+                continue
+            if writer.is_done(item.key):
+                summary.already_done += 1
+                continue
+            try:
+                clips = item.read()
+            except SkipSource as error:
+                _skip(summary, item.key, error.reason, error.detail)
+                continue
+            except ValueError as error:  # VideoReadError and friends
+                _skip(summary, item.key, "unreadable", str(error))
+                continue
+            added = 0
+            for name, clip in clips:
+                if len(clip) < min_frames:
+                    _skip(summary, name, "too short", f"{len(clip)} < --min-frames {min_frames}")
+                    continue
+                writer.add(clip, item.label, item.identity, source=name, split=split_of[item.identity])
+                added += 1
+            if added:
+                writer.mark_done(item.key, added)
+                summary.converted_sources += 1
+                summary.converted_clips += added
+    summary.store_clips = {s: len(v) for s, v in writer.clips.items()}
+    if notes is not None:
+        summary.notes.extend(n for n in notes() if n)
+    return summary
+
+
+def _skip(summary: ConversionSummary, name: str, reason: str, detail: str = "") -> None:
+    summary.skipped[reason].append(name)
+    tqdm.write(f"skip {name}: {reason}" + (f" ({detail})" if detail else ""))

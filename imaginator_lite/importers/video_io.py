@@ -1,0 +1,154 @@
+"""Reading videos (PyAV) and frame folders (OpenCV) into square uint8 clips (T, S, S, 3)."""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+
+__all__ = [
+    "VIDEO_EXTENSIONS", "IMAGE_EXTENSIONS", "VideoReadError", "numeric_sort_key", "center_box",
+    "crop_resize", "detect_face_box", "face_detector_problem", "default_cascade_path", "read_video", "read_frame_folder", "list_frame_files",
+]
+
+VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".mpg", ".mpeg", ".webm", ".m4v")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
+
+#: (x0, y0, x1, y1) pixel box; a function choosing it from the first RGB frame (H, W, 3).
+Box = tuple[int, int, int, int]
+BoxChooser = Callable[[np.ndarray], Box]
+
+
+class VideoReadError(ValueError):
+    """A source video or frame folder could not be read (corrupt, empty, unsupported)."""
+
+
+def numeric_sort_key(name: str):
+    """Sort key ordering 'img_2' before 'img_10' (digit runs compare as numbers)."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def center_box(height: int, width: int, fraction: float = 1.0) -> Box:
+    """Centred square box covering `fraction` of the shorter side."""
+    side = max(1, int(round(min(height, width) * fraction)))
+    y0, x0 = (height - side) // 2, (width - side) // 2
+    return x0, y0, x0 + side, y0 + side
+
+
+def crop_resize(frame: np.ndarray, size: int, box: Box | None = None) -> np.ndarray:
+    """Crop `box` (default: centre square) from an RGB frame (H, W, 3) and resize to (size, size, 3)."""
+    if box is None:
+        box = center_box(*frame.shape[:2])
+    x0, y0, x1, y1 = box
+    crop = frame[max(y0, 0):y1, max(x0, 0):x1]
+    interpolation = cv2.INTER_AREA if crop.shape[0] >= size else cv2.INTER_LINEAR
+    return cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=interpolation)
+
+
+_CASCADES: dict[str, object] = {}
+
+
+def default_cascade_path() -> str:
+    """OpenCV's bundled frontal-face Haar cascade (absent from OpenCV 5 wheels)."""
+    return str(getattr(getattr(cv2, "data", None), "haarcascades", "")) + "haarcascade_frontalface_default.xml"
+
+
+def face_detector_problem(cascade_path: str | None = None) -> str | None:
+    """None when Haar face detection works here, else the reason (and the fix)."""
+    path = cascade_path or default_cascade_path()
+    if not hasattr(cv2, "CascadeClassifier"):
+        return (f"OpenCV {cv2.__version__} has no CascadeClassifier (OpenCV 5 moved Haar cascades out); "
+                "install opencv-python-headless<5 for face crops")
+    if not Path(path).is_file():
+        return f"Haar cascade file {path} not found; pass --face-cascade FILE"
+    return None
+
+
+def detect_face_box(frame_rgb: np.ndarray, enlarge: float = 1.4, cascade_path: str | None = None) -> Box | None:
+    """Largest frontal face (OpenCV Haar cascade) as a square box enlarged by `enlarge`, or None."""
+    path = cascade_path or default_cascade_path()
+    if path not in _CASCADES:
+        problem = face_detector_problem(path)
+        if problem:
+            raise RuntimeError(problem)
+        _CASCADES[path] = cv2.CascadeClassifier(path)
+    cascade = _CASCADES[path]
+    gray = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2GRAY)
+    min_side = max(24, min(gray.shape) // 8)
+    faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
+    if len(faces) == 0:
+        return None
+    x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
+    side = int(round(max(w, h) * enlarge))
+    side = min(side, min(gray.shape))
+    cx, cy = x + w / 2, y + h / 2
+    x0 = int(np.clip(round(cx - side / 2), 0, gray.shape[1] - side))
+    y0 = int(np.clip(round(cy - side / 2), 0, gray.shape[0] - side))
+    return x0, y0, x0 + side, y0 + side
+
+
+def _stride_for(average_rate, fps: float | None, stride: int) -> int:
+    """Frame step: from a target fps when given (needs the stream rate), else `stride`."""
+    if fps is None or not average_rate:
+        return max(1, int(stride))
+    return max(1, int(round(float(Fraction(average_rate)) / float(fps))))
+
+
+def read_video(path, size: int, stride: int = 1, fps: float | None = None,
+               choose_box: BoxChooser | None = None) -> np.ndarray:
+    """Decode a video file (read-only) to uint8 (T, size, size, 3), keeping every `stride`-th frame.
+
+    `choose_box(first_frame)` picks one crop box for the whole video (default: centre square).
+    """
+    import av
+
+    frames, box = [], None
+    try:
+        with av.open(str(path), mode="r") as container:
+            if not container.streams.video:
+                raise VideoReadError("no video stream")
+            stream = container.streams.video[0]
+            step = _stride_for(stream.average_rate, fps, stride)
+            for n, frame in enumerate(container.decode(stream)):
+                if n % step:
+                    continue
+                rgb = frame.to_ndarray(format="rgb24")
+                if box is None:
+                    box = choose_box(rgb) if choose_box else center_box(*rgb.shape[:2])
+                frames.append(crop_resize(rgb, size, box))
+    except VideoReadError:
+        raise
+    except Exception as error:  # PyAV raises many types (InvalidDataError, OSError, ...)
+        if not frames:
+            raise VideoReadError(f"cannot decode ({type(error).__name__}: {error})") from error
+        # a truncated tail: keep the frames decoded so far
+    if not frames:
+        raise VideoReadError("no frames decoded")
+    return np.stack(frames)
+
+
+def list_frame_files(folder) -> list[Path]:
+    """Image files of a frame folder, sorted numerically by name."""
+    files = [p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS]
+    return sorted(files, key=lambda p: numeric_sort_key(p.name))
+
+
+def read_frame_folder(folder, size: int, stride: int = 1,
+                      choose_box: BoxChooser | None = None) -> np.ndarray:
+    """Read a folder of numbered images (read-only) as uint8 (T, size, size, 3)."""
+    files = list_frame_files(folder)[:: max(1, int(stride))]
+    if not files:
+        raise VideoReadError("no image frames in folder")
+    frames, box = [], None
+    for path in files:
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise VideoReadError(f"cannot read image {path.name}")
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        if box is None:
+            box = choose_box(rgb) if choose_box else center_box(*rgb.shape[:2])
+        frames.append(crop_resize(rgb, size, box))
+    return np.stack(frames)

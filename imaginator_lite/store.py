@@ -430,6 +430,7 @@ class ClipDataset(torch.utils.data.Dataset):
         self.identities = np.array([c["identity"] for c in self.clips])
         self.sources = [c["source"] for c in self.clips]
         self.data = _load_frames(self.root, split, self.image_size)
+        self._staging = None  # uint8 gather buffer of get_batch (not shared across threads)
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -470,7 +471,10 @@ class ClipDataset(torch.utils.data.Dataset):
         rng = self.rng if generator is None else (
             generator if isinstance(generator, np.random.Generator) else np.random.default_rng(generator))
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
-        batch = np.empty((len(indices), self.frames, self.image_size, self.image_size, 3), np.uint8)
+        shape = (len(indices), self.frames, self.image_size, self.image_size, 3)
+        if self._staging is None or self._staging.shape != shape:
+            self._staging = np.empty(shape, np.uint8)  # reused: a fresh 25 MB buffer costs page faults
+        batch = self._staging
         for b, i in enumerate(indices):
             start = self._start(int(i), rng)
             batch[b] = self.data[start:start + self.frames]

@@ -1,0 +1,253 @@
+"""Benchmarks: GAN train-step throughput with achieved GFLOP/s, (1+2)D vs 3D blocks, generation latency.
+
+    python benchmarks/bench_train.py --quick                 # CPU, small sizes, a minute or two
+    python benchmarks/bench_train.py --device cuda           # adds the CUDA path (batch 64, bf16, channels_last, compile)
+    python benchmarks/bench_train.py --sections blocks,generate
+
+Each section prints a table and writes JSON to benchmarks/results/<section>.json.
+Timings on a shared machine are noisy: compare numbers from the same run only.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from imaginator_lite.blocks import make_up_block  # noqa: E402
+from imaginator_lite.config import ModelConfig, UpBlockSpec  # noqa: E402
+from imaginator_lite.device import resolve_device  # noqa: E402
+from imaginator_lite.generator import Generator  # noqa: E402
+from imaginator_lite.training import Trainer, TrainConfig  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def timed(fn, device: torch.device, repeats: int, warmup: int = 1) -> list[float]:
+    """Wall-clock seconds of `repeats` calls after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    _sync(device)
+    out = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        _sync(device)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def matmul_peak(device: torch.device, dtype: torch.dtype, n: int, repeats: int = 3) -> float:
+    """Achieved GFLOP/s of an n x n torch.mm (2 n^3 FLOPs), best of `repeats`."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    best = min(timed(lambda: torch.mm(a, b), device, repeats))
+    return 2 * n ** 3 / best / 1e9
+
+
+def count_flops(fn) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+class RandomClips:
+    """In-memory dataset of random videos (B,3,T,S,S) in [-1,1] for throughput measurements."""
+
+    def __init__(self, cfg: ModelConfig, n: int) -> None:
+        g = torch.Generator().manual_seed(0)
+        self.videos = torch.rand(n, 3, cfg.frames, cfg.image_size, cfg.image_size, generator=g) * 2 - 1
+        self.labels = torch.randint(cfg.n_classes, (n,), generator=g)
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+    def get_batch(self, indices):
+        return self.videos[indices], self.labels[indices]
+
+
+def write(section: str, rows: list[dict], meta: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{section}.json"
+    fd, tmp = tempfile.mkstemp(dir=RESULTS, prefix=f".{section}.", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        json.dump({"meta": meta, "rows": rows}, fh, indent=2)
+    os.replace(tmp, path)
+    return path
+
+
+def print_table(title: str, rows: list[dict], columns: list[str]) -> None:
+    print(f"\n== {title}")
+    widths = [max(len(c), *(len(_fmt(r.get(c))) for r in rows)) for c in columns]
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths)))
+    for r in rows:
+        print("  ".join(_fmt(r.get(c)).rjust(w) for c, w in zip(columns, widths)))
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return "-" if v is None else str(v)
+
+
+# ----------------------------------------------------------------------------- sections
+
+def bench_train(device: torch.device, quick: bool, meta: dict, cuda_path: bool) -> list[dict]:
+    """Full GAN step (G step + D step) videos/s and achieved GFLOP/s, per preset and precision."""
+    rows = []
+    peaks = {"fp32": matmul_peak(device, torch.float32, 1024 if quick else 2048)}
+    try:
+        peaks["bf16"] = matmul_peak(device, torch.bfloat16, 1024 if quick else 2048)
+    except RuntimeError:
+        peaks["bf16"] = None
+    meta["matmul_peak_gflops"] = peaks
+    cases = [("small", 32, "fp32"), ("small", 32, "bf16"), ("paper", 8, "fp32"), ("paper", 8, "bf16")]
+    if quick:
+        cases = [("small", 16, "fp32"), ("small", 16, "bf16"), ("paper", 2, "fp32"), ("paper", 2, "bf16")]
+    options = [dict()]
+    if cuda_path and device.type == "cuda":
+        cases += [("paper", 64, "bf16")]
+        options = [dict(), dict(channels_last=True, compile=True)]
+    for preset, batch, precision in cases:
+        for opt in options if (preset, batch) == ("paper", 64) else [dict()]:
+            cfg = ModelConfig.preset(preset)
+            data = RandomClips(cfg, batch)
+            trainer = Trainer(cfg, TrainConfig(steps=1, batch_size=batch, device=str(device), precision=precision,
+                                               out_dir=None, progress=False, **opt), data)
+            videos, labels = data.get_batch(list(range(batch)))
+            step = lambda: trainer.train_step(videos, labels)  # noqa: E731
+            flops = count_flops(step) if not opt.get("compile") else None
+            times = timed(step, device, repeats=2 if quick or preset == "paper" else 5, warmup=1)
+            sec = statistics.median(times)
+            gflops = flops / sec / 1e9 if flops else None
+            rows.append(dict(preset=preset, batch=batch, precision=precision,
+                             options="+".join(k for k, v in opt.items() if v) or "-",
+                             step_s=sec, videos_per_s=batch / sec, gflop_per_step=(flops or 0) / 1e9 or None,
+                             achieved_gflops=gflops,
+                             pct_of_matmul_peak=100 * gflops / peaks[precision] if gflops and peaks.get(precision) else None))
+            print_table("train step", rows[-1:], list(rows[-1]))
+            del trainer
+    return rows
+
+
+def _saved_bytes(fn) -> int:
+    """Bytes of tensors autograd saves for backward during fn() (activation memory)."""
+    total = 0
+
+    def pack(t):
+        nonlocal total
+        total += t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        fn()
+    return total
+
+
+def bench_blocks(device: torch.device, quick: bool, meta: dict) -> list[dict]:
+    """(1+2)D vs full 3D transposed block at matched parameters, and the whole small generator both ways."""
+    rows = []
+    batch = 4 if quick else 16
+    from imaginator_lite.blocks import matched_width
+    # a decoder-like block: 262 -> 64 channels, (t, d) = (4, 4), 8x8x8 -> 16x16x16 (the SPEC's example)
+    for n_in, n_out, size in ((262, 64, 8), (134, 32, 16)):
+        spec = UpBlockSpec(n_in, matched_width(n_in, n_out, 4, 4), n_out, 4, 2, 1, 4, 2, 1, False)
+        x = torch.randn(batch, n_in, size, size, size, device=device)
+        for kind in ("1+2d", "3d"):
+            block = make_up_block(spec, kind).to(device)
+            params = sum(p.numel() for p in block.parameters())
+
+            def fwd_bwd():
+                block(x).sum().backward()
+
+            if device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(device)
+            sec = statistics.median(timed(fwd_bwd, device, repeats=3 if quick else 10))
+            row = dict(case=f"block {n_in}->{n_out} @{size}^3 B{batch}", block=kind, params=params,
+                       mid=spec.mid_channels if kind == "1+2d" else None, fwd_bwd_ms=1000 * sec,
+                       saved_activation_MB=_saved_bytes(lambda: block(x)) / 2 ** 20)
+            if device.type == "cuda":
+                row["peak_cuda_MB"] = torch.cuda.max_memory_allocated(device) / 2 ** 20
+            rows.append(row)
+    for kind in ("1+2d", "3d"):
+        cfg = ModelConfig.preset("small", block=kind)
+        G = Generator(cfg).to(device)
+        image = torch.randn(batch, 3, 32, 32, device=device)
+        z, label = torch.randn(batch, cfg.dim_z, device=device), torch.zeros(batch, dtype=torch.long, device=device)
+
+        def fwd_bwd():
+            G(image, z, label).sum().backward()
+
+        sec = statistics.median(timed(fwd_bwd, device, repeats=3 if quick else 10))
+        rows.append(dict(case=f"small generator B{batch}", block=kind, params=sum(p.numel() for p in G.parameters()),
+                         fwd_bwd_ms=1000 * sec, saved_activation_MB=_saved_bytes(lambda: G(image, z, label)) / 2 ** 20))
+    print_table("(1+2)D vs 3D", rows, ["case", "block", "params", "mid", "fwd_bwd_ms", "saved_activation_MB"])
+    return rows
+
+
+@torch.no_grad()
+def bench_generate(device: torch.device, quick: bool, meta: dict) -> list[dict]:
+    """Latency of generating one video (batch 1, eval mode)."""
+    rows = []
+    for preset in ("small", "paper"):
+        cfg = ModelConfig.preset(preset)
+        G = Generator(cfg).to(device).eval()
+        image = torch.randn(1, 3, cfg.image_size, cfg.image_size, device=device)
+        z, label = torch.randn(1, cfg.dim_z, device=device), torch.tensor([4], device=device)
+        times = timed(lambda: G(image, z, label), device, repeats=3 if quick else 10, warmup=2)
+        rows.append(dict(preset=preset, video=f"{cfg.frames}x{cfg.image_size}x{cfg.image_size}",
+                         params=sum(p.numel() for p in G.parameters()), median_ms=1000 * statistics.median(times),
+                         min_ms=1000 * min(times)))
+    print_table("generate one video", rows, list(rows[0]))
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller batches and fewer repeats")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--sections", default="train,blocks,generate")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    meta = dict(device=str(device), torch=torch.__version__, python=platform.python_version(),
+                cpu=platform.processor() or platform.machine(), threads=torch.get_num_threads(), quick=args.quick,
+                cuda_name=torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+                time=time.strftime("%Y-%m-%d %H:%M:%S"))
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    for section in sections:
+        if section == "train":
+            rows = bench_train(device, args.quick, meta, cuda_path=True)
+        elif section == "blocks":
+            rows = bench_blocks(device, args.quick, meta)
+        elif section == "generate":
+            rows = bench_generate(device, args.quick, meta)
+        else:
+            parser.error(f"unknown section {section!r}; use train, blocks, generate")
+        print(f"wrote {write(section, rows, meta)}")
+    if device.type != "cuda":
+        print("\nCUDA path (batch 64, bf16 + channels_last + compile) skipped: no CUDA device; "
+              "run with --device cuda on a GPU machine.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

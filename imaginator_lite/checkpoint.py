@@ -1,0 +1,154 @@
+"""One training-checkpoint format, written atomically, and `load_generator` for ours or official files.
+
+A checkpoint is a dict: format tag, model config, train config, G/VD/ID weights, optimiser and
+GradScaler states, step/epoch, every RNG state (torch CPU/CUDA, numpy, random, sampler) and the
+metrics history. `load_generator` also accepts an official generator .pth (paper preset).
+"""
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from .config import ModelConfig
+from .generator import Generator
+
+FORMAT_TAG = "imaginator-lite-checkpoint/1"
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
+    """torch.save to a temp file in the same folder, then os.replace onto `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(obj, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def capture_rng_states() -> dict[str, Any]:
+    """Global RNG states: torch CPU, CUDA (if initialised), numpy, python random."""
+    states: dict[str, Any] = {
+        "torch_cpu": torch.get_rng_state(),
+        "numpy": np.random.get_state(),
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["torch_cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def restore_rng_states(states: Mapping[str, Any]) -> None:
+    """Inverse of `capture_rng_states` (silently skips CUDA when unavailable)."""
+    if "torch_cpu" in states:
+        torch.set_rng_state(states["torch_cpu"])
+    if "numpy" in states:
+        np.random.set_state(states["numpy"])
+    if "python" in states:
+        random.setstate(states["python"])
+    if "torch_cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["torch_cuda"])
+
+
+def save_checkpoint(path: str | os.PathLike, *, model_cfg: ModelConfig, generator: torch.nn.Module,
+                    video_disc: torch.nn.Module | None = None, image_disc: torch.nn.Module | None = None,
+                    optimizers: Mapping[str, torch.optim.Optimizer] | None = None,
+                    scaler: Any = None, train_cfg: Mapping[str, Any] | None = None, step: int = 0,
+                    epoch: int = 0, sampler_state: Mapping[str, Any] | None = None,
+                    history: list[dict[str, Any]] | None = None,
+                    extra: Mapping[str, Any] | None = None) -> Path:
+    """Write a full training checkpoint atomically; returns the path."""
+    def state(module):
+        if module is None:
+            return None
+        module = getattr(module, "_orig_mod", module)  # unwrap torch.compile
+        return {k: v.detach().cpu() for k, v in module.state_dict().items()}
+
+    ckpt = {
+        "format": FORMAT_TAG,
+        "model_config": model_cfg.to_dict(),
+        "train_config": dict(train_cfg or {}),
+        "generator": state(generator),
+        "video_discriminator": state(video_disc),
+        "image_discriminator": state(image_disc),
+        "optimizers": {k: o.state_dict() for k, o in (optimizers or {}).items()},
+        "scaler": scaler.state_dict() if scaler is not None else None,
+        "step": int(step),
+        "epoch": int(epoch),
+        "rng": capture_rng_states(),
+        "sampler": dict(sampler_state or {}),
+        "history": list(history or []),
+        "extra": dict(extra or {}),
+    }
+    return atomic_torch_save(ckpt, path)
+
+
+def _torch_load(path: Path) -> Any:
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint not found: {path}; check the path (e.g. runs/tour/checkpoint.pt)")
+    try:
+        # weights_only=False: our checkpoints hold numpy/python RNG states (trusted, self-written files).
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise ValueError(f"could not read {path} as a PyTorch checkpoint ({type(exc).__name__}: {exc}); "
+                         "the file may be truncated or corrupt: re-download it or use an earlier checkpoint") from exc
+
+
+def is_our_checkpoint(obj: Any) -> bool:
+    return isinstance(obj, Mapping) and obj.get("format") == FORMAT_TAG
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a checkpoint written by `save_checkpoint` (on CPU); ValueError if it is another format."""
+    path = Path(path)
+    obj = _torch_load(path)
+    if not is_our_checkpoint(obj):
+        raise ValueError(f"{path} is not an imaginator-lite training checkpoint (no format tag {FORMAT_TAG!r}); "
+                         "for an official generator file use load_generator() or official.load_official()")
+    for key in ("model_config", "generator"):
+        if obj.get(key) is None:
+            raise ValueError(f"checkpoint {path} has no {key!r} entry; it is incomplete")
+    return obj
+
+
+def model_config_of(ckpt: Mapping[str, Any]) -> ModelConfig:
+    """The ModelConfig stored in a loaded checkpoint."""
+    return ModelConfig.from_dict(ckpt["model_config"])
+
+
+def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu",
+                   cfg: ModelConfig | None = None) -> Generator:
+    """Generator in eval mode from OUR checkpoint or an OFFICIAL generator .pth (paper preset by default)."""
+    from .device import resolve_device
+
+    path = Path(path)
+    device = resolve_device(device)
+    obj = _torch_load(path)
+    if is_our_checkpoint(obj):
+        model_cfg = cfg or model_config_of(obj)
+        G = Generator(model_cfg)
+        G.load_state_dict(obj["generator"])
+        return G.to(device).eval()
+    from .official import load_official_state
+    if isinstance(obj, Mapping) and isinstance(obj.get("state_dict"), Mapping):
+        obj = obj["state_dict"]
+    if not isinstance(obj, Mapping) or not all(torch.is_tensor(v) for v in obj.values()):
+        raise ValueError(f"{path} holds a {type(obj).__name__}, neither an imaginator-lite checkpoint "
+                         "nor an official generator state dict")
+    G = Generator(cfg or ModelConfig.preset("paper"))
+    load_official_state(G, obj, source=str(path))
+    return G.to(device).eval()

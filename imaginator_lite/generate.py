@@ -1,0 +1,81 @@
+"""Generation helpers: one image + a label (name or index) + a seed -> videos, and one-per-class grids.
+
+Works with any Generator, including an official checkpoint loaded by `checkpoint.load_generator`
+(expression names then map to the official one-hot order in `labels.EXPRESSIONS`).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+
+from .generator import Generator
+from .labels import label_index
+
+
+def resolve_label(label: str | int, class_names) -> int:
+    """Class name (case-insensitive) or index -> index; ValueError naming the valid labels."""
+    if isinstance(label, str):
+        if label.strip().lstrip("-").isdigit():
+            label = int(label)
+        else:
+            return label_index(label, class_names)
+    index = int(label)
+    if not 0 <= index < len(class_names):
+        raise ValueError(f"label index {index} out of range; expected 0..{len(class_names) - 1} "
+                         f"({', '.join(class_names)})")
+    return index
+
+
+def prepare_image(image: torch.Tensor | str | os.PathLike, size: int) -> torch.Tensor:
+    """An image path or a (3,S,S) / (1,3,S,S) tensor in [-1,1] -> (3,S,S) float."""
+    if isinstance(image, (str, os.PathLike)):
+        from .viz import load_image
+        return load_image(Path(image), size)
+    image = torch.as_tensor(image).float()
+    if image.dim() == 4 and image.shape[0] == 1:
+        image = image[0]
+    if image.dim() != 3 or image.shape[0] != 3:
+        raise ValueError(f"image must be (3, H, W) in [-1, 1] or a file path, got shape {tuple(image.shape)}")
+    if image.shape[1:] != (size, size):
+        raise ValueError(f"image is {image.shape[1]}x{image.shape[2]} but the model expects {size}x{size}; "
+                         f"pass a file path (it is resized) or resize the tensor")
+    return image
+
+
+@torch.no_grad()
+def generate(G: Generator, image: torch.Tensor | str | os.PathLike, label: str | int, seed: int = 0,
+             n: int = 1) -> torch.Tensor:
+    """`n` videos (n,3,T,S,S) in [-1,1] of `image` performing `label`; seed fixes the noise z."""
+    cfg = G.cfg
+    device = next(G.parameters()).device
+    index = resolve_label(label, cfg.class_names)
+    img = prepare_image(image, cfg.image_size).to(device)
+    if n < 1:
+        raise ValueError(f"n must be >= 1 (got {n})")
+    z = torch.randn(n, cfg.dim_z, generator=torch.Generator().manual_seed(int(seed))).to(device)
+    G.eval()
+    return G(img[None].expand(n, -1, -1, -1), z, torch.full((n,), index, dtype=torch.long, device=device)).float().cpu()
+
+
+@torch.no_grad()
+def label_grid(G: Generator, image: torch.Tensor | str | os.PathLike, seed: int = 0) -> torch.Tensor:
+    """One video per class for the same image and noise: (n_classes,3,T,S,S), in class-index order."""
+    cfg = G.cfg
+    device = next(G.parameters()).device
+    img = prepare_image(image, cfg.image_size).to(device)
+    k = cfg.n_classes
+    z = torch.randn(1, cfg.dim_z, generator=torch.Generator().manual_seed(int(seed))).to(device).expand(k, -1)
+    G.eval()
+    return G(img[None].expand(k, -1, -1, -1), z, torch.arange(k, device=device)).float().cpu()
+
+
+def save_generated(videos: torch.Tensor, path: str | os.PathLike, ncols: int | None = None, fps: int = 8) -> Path:
+    """Save one video (3,T,H,W) or a batch (B,3,T,H,W) as a grid; .gif or .mp4 by suffix (atomic)."""
+    from .viz import save_video, video_grid
+
+    if videos.dim() == 4:
+        videos = videos[None]
+    frames = video_grid(videos, ncols=ncols or len(videos)) if len(videos) > 1 else videos[0]
+    return save_video(frames, path, fps=fps)

@@ -1,0 +1,90 @@
+"""Generation helpers and the train / evaluate / generate / tour commands."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from PIL import Image
+
+from imaginator_lite.checkpoint import save_checkpoint
+from imaginator_lite.cli import main
+from imaginator_lite.config import ModelConfig
+from imaginator_lite.generate import generate, label_grid
+from imaginator_lite.generator import Generator
+from imaginator_lite.labels import EXPRESSIONS
+
+TINY = ModelConfig.preset("tiny")
+
+
+@pytest.fixture(scope="module")
+def tiny_ckpt(tmp_path_factory):
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    save_checkpoint(path, model_cfg=TINY, generator=Generator(TINY))
+    return path
+
+
+@pytest.fixture(scope="module")
+def G():
+    torch.manual_seed(0)
+    return Generator(TINY).eval()
+
+
+def test_generate_shapes_seeds_and_labels(G):
+    image = torch.rand(3, 32, 32) * 2 - 1
+    a = generate(G, image, "happiness", seed=3, n=2)
+    assert a.shape == (2, 3, TINY.frames, 32, 32)
+    assert torch.equal(a, generate(G, image, 4, seed=3, n=2))  # name == official index 4
+    assert torch.equal(a, generate(G, image, "HAPPINESS", seed=3, n=2))
+    assert not torch.equal(a, generate(G, image, "happiness", seed=4, n=2))
+    grid = label_grid(G, image, seed=3)
+    assert grid.shape == (len(EXPRESSIONS), 3, TINY.frames, 32, 32)
+    for k in range(len(EXPRESSIONS)):
+        assert torch.allclose(grid[k], generate(G, image, k, seed=3)[0], atol=1e-5)
+
+
+def test_unknown_label_names_valid_ones(G):
+    with pytest.raises(ValueError, match="sadness, anger, surprise, disgust, happiness, fear"):
+        generate(G, torch.zeros(3, 32, 32), "joy")
+    with pytest.raises(ValueError, match="out of range"):
+        generate(G, torch.zeros(3, 32, 32), 6)
+
+
+def test_generate_cli_writes_gif(tiny_ckpt, tmp_path, capsys):
+    face = tmp_path / "face.png"
+    Image.new("RGB", (48, 40), (200, 150, 120)).save(face)
+    out = tmp_path / "clip.gif"
+    assert main(["generate", "--checkpoint", str(tiny_ckpt), "--image", str(face), "--label", "happiness",
+                 "--seed", "3", "--out", str(out), "--device", "cpu"]) == 0
+    with Image.open(out) as gif:
+        assert gif.n_frames == TINY.frames
+    grid = tmp_path / "grid.gif"
+    assert main(["generate", "--checkpoint", str(tiny_ckpt), "--grid", "--out", str(grid), "--device", "cpu"]) == 0
+    assert grid.is_file()
+    assert main(["generate", "--checkpoint", str(tiny_ckpt), "--label", "joy", "--out", str(out),
+                 "--device", "cpu"]) == 2
+    assert "expected one of sadness" in capsys.readouterr().err
+
+
+def test_tour_quick_end_to_end(tmp_path):
+    out = tmp_path / "tour"
+    assert main(["tour", "--quick", "--out", str(out), "--no-progress"]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["results"]) == {"model", "copy_first_frame", "class_mean_motion"}
+    for name in ("checkpoint.pt", "log.csv", "loss_curve.png", "grid_identities_x_expressions.gif"):
+        assert (out / name).is_file(), name
+
+
+def test_train_then_evaluate_cli(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--synthetic", "faces", "--identities", "6", "--preset", "tiny", "--steps", "2",
+                 "--batch-size", "4", "--device", "cpu", "--out", str(out)]) == 0
+    ckpt = out / "checkpoint.pt"
+    assert main(["train", "--resume", str(ckpt), "--steps", "3", "--out", str(out),
+                 "--synthetic", "faces", "--identities", "6"]) == 0
+    data = next(out.glob("synthetic-faces-*"))
+    assert main(["evaluate", "--checkpoint", str(ckpt), "--data", str(data), "--no-features",
+                 "--device", "cpu", "--out", str(tmp_path / "eval.json")]) == 0
+    assert "copy_first_frame" in capsys.readouterr().out
+    assert json.loads((tmp_path / "eval.json").read_text())["results"]["model"]["clips"] > 0

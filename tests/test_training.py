@@ -1,0 +1,171 @@
+"""Trainer: learning, bit-exact resume, NaN and Ctrl-C handling, checkpoints, load_generator."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from imaginator_lite.checkpoint import load_checkpoint, load_generator, save_checkpoint
+from imaginator_lite.config import ModelConfig
+from imaginator_lite.generator import Generator
+from imaginator_lite.official import save_official
+from imaginator_lite.store import ClipDataset
+from imaginator_lite.synthetic import make_synthetic_store
+from imaginator_lite.training import NonFiniteLossError, Trainer, TrainConfig, fetch_batch
+
+TINY = ModelConfig.preset("tiny")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    # 20-frame clips so the 16-frame training windows are random (the trainer owns that RNG too)
+    return make_synthetic_store(tmp_path_factory.mktemp("data") / "faces", "faces", n_identities=6,
+                                image_size=32, frames=20, seed=0, progress=False)
+
+
+@pytest.fixture()
+def dataset(store):
+    return ClipDataset(store, "train", TINY.frames, random_window=True, seed=123)
+
+
+def _cfg(tmp_path, **kw):
+    base = dict(steps=4, batch_size=6, device="cpu", out_dir=str(tmp_path), progress=False, log_every=1)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_train_steps_lower_l1(tmp_path, dataset):
+    trainer = Trainer(TINY, _cfg(tmp_path, out_dir=None), dataset)
+    videos, labels = fetch_batch(dataset, list(range(6)))
+    first = [trainer.train_step(videos, labels)["l1"] for _ in range(2)]
+    for _ in range(10):
+        last = trainer.train_step(videos, labels)["l1"]
+    assert last < first[0] * 0.9, (first, last)
+
+
+def _all_state(trainer):
+    state = {}
+    for name, net in trainer.networks().items():
+        state.update({f"{name}.{k}": v for k, v in net.state_dict().items()})
+    for name, opt in trainer.optimizers.items():
+        for pid, s in opt.state_dict()["state"].items():
+            state.update({f"opt{name}.{pid}.{k}": v for k, v in s.items() if torch.is_tensor(v)})
+    return state
+
+
+def test_resume_is_bit_identical(tmp_path, dataset, store):
+    straight = Trainer(TINY, _cfg(tmp_path / "a", steps=6), dataset)
+    straight.train()
+
+    first = Trainer(TINY, _cfg(tmp_path / "b", steps=3), ClipDataset(store, "train", 16, seed=999))
+    first.train()
+    resumed = Trainer.resume(tmp_path / "b" / "checkpoint.pt", ClipDataset(store, "train", 16, seed=5), steps=6)
+    assert resumed.step == 3
+    resumed.train()
+    assert resumed.step == 6
+    a, b = _all_state(straight), _all_state(resumed)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert [h["l1"] for h in straight.history] == [h["l1"] for h in resumed.history]
+    assert (tmp_path / "b" / "log.csv").read_text().count("\n") == 7  # header + 6 steps
+
+
+def test_nan_loss_stops_and_keeps_good_checkpoint(tmp_path, dataset):
+    trainer = Trainer(TINY, _cfg(tmp_path, steps=2, checkpoint_every=1), dataset)
+    trainer.train()
+    good = load_checkpoint(tmp_path / "checkpoint.pt")
+    before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+
+    class Poisoned:
+        def __len__(self):
+            return len(dataset)
+
+        def get_batch(self, indices):
+            videos, labels = dataset.get_batch(indices)
+            return videos * float("nan"), labels
+
+    trainer.dataset = Poisoned()
+    with pytest.raises(NonFiniteLossError, match=r"step 3.*l1=nan"):
+        trainer.train(steps=2)
+    after = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert after["step"] == 2
+    for k, v in good["generator"].items():
+        assert torch.equal(v, after["generator"][k])
+    for k, v in trainer.G.state_dict().items():  # the NaN never reached the weights
+        assert torch.equal(v, before[k]), k
+
+
+def test_keyboard_interrupt_saves_checkpoint(tmp_path, dataset):
+    calls = {"n": 0}
+
+    class Interrupting:
+        def __len__(self):
+            return len(dataset)
+
+        def get_batch(self, indices):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt
+            return dataset.get_batch(indices)
+
+    trainer = Trainer(TINY, _cfg(tmp_path, steps=5), Interrupting())
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train()
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["step"] == 2
+
+
+def test_checkpoint_round_trip_and_load_generator(tmp_path, dataset):
+    trainer = Trainer(TINY, _cfg(tmp_path, steps=1), dataset)
+    trainer.train()
+    ckpt = load_checkpoint(trainer.checkpoint_path)
+    assert ckpt["step"] == 1 and ckpt["train_config"]["batch_size"] == 6
+    assert ModelConfig.from_dict(ckpt["model_config"]) == TINY
+    assert {"torch_cpu", "numpy", "python"} <= set(ckpt["rng"])
+    assert (tmp_path / "loss_curve.png").is_file() and list((tmp_path / "samples").glob("*.gif"))
+    G = load_generator(trainer.checkpoint_path)
+    image, z, label = torch.rand(2, 3, 32, 32) * 2 - 1, torch.randn(2, TINY.dim_z), torch.tensor([0, 4])
+    with torch.no_grad():
+        assert torch.equal(G(image, z, label), trainer.G.eval()(image, z, label))
+
+
+def test_load_generator_official_format(tmp_path):
+    torch.manual_seed(0)
+    G = Generator(TINY).eval()
+    save_official(G, tmp_path / "official.pth")
+    loaded = load_generator(tmp_path / "official.pth", cfg=TINY)
+    image, z, label = torch.rand(1, 3, 32, 32) * 2 - 1, torch.randn(1, TINY.dim_z), torch.tensor([4])
+    with torch.no_grad():
+        assert torch.equal(loaded(image, z, label), G(image, z, label))
+    with pytest.raises(ValueError, match="does not match"):
+        load_generator(tmp_path / "official.pth")  # a tiny file is not the paper preset
+
+
+def test_bad_checkpoint_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="checkpoint not found"):
+        load_generator(tmp_path / "missing.pt")
+    bad = tmp_path / "corrupt.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="corrupt"):
+        load_checkpoint(bad)
+    save_checkpoint(tmp_path / "ok.pt", model_cfg=TINY, generator=Generator(TINY))
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes((tmp_path / "ok.pt").read_bytes()[:200])
+    with pytest.raises(ValueError):
+        load_generator(truncated)
+
+
+def test_bf16_and_ablation_steps_run(tmp_path, dataset):
+    videos, labels = fetch_batch(dataset, list(range(4)))
+    out = Trainer(TINY, _cfg(tmp_path, out_dir=None, precision="bf16"), dataset).train_step(videos, labels)
+    assert set(out) >= {"l1", "g_video", "g_image", "d_video", "d_image"}
+    out = Trainer(TINY, _cfg(tmp_path, out_dir=None, use_video_disc=False, use_image_disc=False),
+                  dataset).train_step(videos, labels)
+    assert set(out) == {"g_total", "l1"}
+
+
+def test_train_config_validation():
+    with pytest.raises(ValueError, match="precision"):
+        TrainConfig(precision="fp8")
+    with pytest.raises(ValueError, match="adversarial"):
+        TrainConfig(adversarial="wgan")
+    assert TrainConfig.from_dict(TrainConfig(steps=7).to_dict()).steps == 7

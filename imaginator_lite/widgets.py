@@ -1,0 +1,202 @@
+"""A small ipywidgets app: pick or upload an image, choose a class and a seed, generate, watch, download.
+
+Everything runs without a browser: set the controls' values, call `app.generate_button.click()`,
+then read `app.output.value` (GIF bytes) or `app.last_video` (3, T, H, W).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import tempfile
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import torch
+
+from .generate import generate
+from .viz import save_gif, save_mp4, to_uint8_frames
+
+UPLOAD_PREFIX = "upload: "
+
+
+def image_from_bytes(data: bytes, size: int) -> torch.Tensor:
+    """Decode image file bytes (PNG, JPEG, ...) to (3, size, size) in [-1, 1], centre-cropped square."""
+    from PIL import Image
+
+    try:
+        img = Image.open(io.BytesIO(bytes(data))).convert("RGB")
+    except Exception as exc:
+        raise ValueError(f"could not read the uploaded file as an image ({exc})") from exc
+    w, h = img.size
+    s = min(w, h)
+    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    img = img.resize((size, size), Image.BILINEAR)
+    return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 127.5 - 1.0
+
+
+def png_bytes(image: torch.Tensor, scale: int = 2) -> bytes:
+    """(3, H, W) in [-1, 1] -> PNG bytes, upscaled `scale` times (nearest)."""
+    from PIL import Image
+
+    frame = to_uint8_frames(image[:, None])[0]
+    frame = frame.repeat(scale, axis=0).repeat(scale, axis=1)
+    buf = io.BytesIO()
+    Image.fromarray(frame).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def download_link(data: bytes, filename: str, mime: str, text: str | None = None) -> str:
+    """An HTML <a download> link carrying `data` as a base64 data URL."""
+    b64 = base64.b64encode(data).decode("ascii")
+    name = html.escape(filename)
+    return (f'<a download="{name}" href="data:{mime};base64,{b64}" target="_blank">'
+            f"{html.escape(text or 'download ' + filename)}</a>")
+
+
+def _as_image_dict(images, size: int) -> dict[str, torch.Tensor]:
+    """Accept {name: (3,S,S)}, a (N,3,S,S) tensor or a list of (3,S,S) tensors; check the size."""
+    if images is None:
+        return {}
+    if isinstance(images, Mapping):
+        items = list(images.items())
+    else:
+        items = [(f"image {i}", img) for i, img in enumerate(images)]
+    out = {}
+    for name, img in items:
+        img = torch.as_tensor(img).detach().float().cpu()
+        if img.shape != (3, size, size):
+            raise ValueError(f"image {name!r} has shape {tuple(img.shape)}; expected (3, {size}, {size})")
+        out[str(name)] = img
+    return out
+
+
+class GeneratorApp:
+    """Generator UI: image picker/upload, class dropdown, seed slider, Generate, GIF output, downloads.
+
+    G maps (image (1,3,S,S), z (1,dim_z), label (1,)) -> video (1,3,T,S,S); `images` gives the
+    pickable inputs as {name: (3,S,S)} in [-1, 1]. Files are written under `out_dir` (a temp dir if None).
+    """
+
+    def __init__(self, G: torch.nn.Module, class_names: Sequence[str] | None = None, images=None, *,
+                 device: str | torch.device | None = None, fps: int = 8, scale: int = 3,
+                 out_dir: str | Path | None = None, mp4: bool = True, max_seed: int = 999) -> None:
+        import ipywidgets as W
+
+        self.G = G.eval()
+        self.cfg = G.cfg
+        self.class_names = tuple(class_names or self.cfg.class_names)
+        if len(self.class_names) != self.cfg.n_classes:
+            raise ValueError(f"{len(self.class_names)} class names for a model with {self.cfg.n_classes} classes")
+        if device is not None:
+            G.to(device)
+        self.fps, self.scale, self.mp4 = fps, scale, mp4
+        self.out_dir = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="imaginator-ui-"))
+        self.images = _as_image_dict(images, self.cfg.image_size)
+        self.last_video: torch.Tensor | None = None
+        self.last_files: dict[str, Path] = {}
+
+        self.image_picker = W.Dropdown(options=list(self.images), description="image")
+        self.upload = W.FileUpload(accept="image/*", multiple=False, description="upload image")
+        self.input_preview = W.Image(format="png", width=self.cfg.image_size * scale)
+        self.label = W.Dropdown(options=[(n, i) for i, n in enumerate(self.class_names)], value=0,
+                                description="class")
+        self.seed = W.IntSlider(value=0, min=0, max=max_seed, description="seed", continuous_update=False)
+        self.generate_button = W.Button(description="Generate", button_style="primary", icon="play")
+        self.output = W.Image(format="gif", width=self.cfg.image_size * scale)
+        self.download = W.HTML()
+        self.status = W.HTML()
+
+        self.image_picker.observe(self._on_pick, names="value")
+        self.upload.observe(self._on_upload, names="value")
+        self.generate_button.on_click(lambda _button: self._on_generate())
+
+        controls = W.VBox([self.image_picker, self.upload, self.label, self.seed, self.generate_button])
+        panes = W.HBox([W.VBox([W.HTML("<b>input</b>"), self.input_preview]),
+                        W.VBox([W.HTML("<b>generated video</b>"), self.output])])
+        self.widget = W.VBox([W.HBox([controls, panes]), self.download, self.status])
+        self._on_pick()
+
+    # ------------------------------------------------------------------ inputs
+    def add_image(self, name: str, image: torch.Tensor, select: bool = True) -> None:
+        """Add a (3,S,S) image in [-1, 1] to the picker (and select it)."""
+        self.images.update(_as_image_dict({name: image}, self.cfg.image_size))
+        self.image_picker.options = list(self.images)
+        if select:
+            self.image_picker.value = name
+        self._on_pick()
+
+    def current_image(self) -> torch.Tensor:
+        """The selected input image (3, S, S) in [-1, 1]."""
+        if not self.images or self.image_picker.value is None:
+            raise ValueError("no input image: pass images=... or upload one")
+        return self.images[self.image_picker.value]
+
+    def _on_pick(self, _change=None) -> None:
+        if self.images and self.image_picker.value is not None:
+            self.input_preview.value = png_bytes(self.current_image(), self.scale)
+
+    def _on_upload(self, _change=None) -> None:
+        files = self.upload.value
+        if not files:
+            return
+        item = files[0] if isinstance(files, (tuple, list)) else next(iter(files.values()))
+        try:
+            image = image_from_bytes(item["content"], self.cfg.image_size)
+        except ValueError as exc:
+            self.status.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
+            return
+        self.add_image(UPLOAD_PREFIX + str(item.get("name", "image")), image)
+        self.status.value = "uploaded " + html.escape(str(item.get("name", "image")))
+
+    # ------------------------------------------------------------------ generation
+    @torch.no_grad()
+    def generate(self) -> torch.Tensor:
+        """Generate from the current controls; returns the video (3, T, S, S) and updates the output."""
+        # same noise convention as `imaginator-lite generate`: z = randn(1, dim_z) from manual_seed(seed)
+        video = generate(self.G, self.current_image(), int(self.label.value), seed=int(self.seed.value))[0]
+        self.last_video = video
+
+        stem = f"{self.class_names[int(self.label.value)]}_seed{int(self.seed.value)}"
+        gif = save_gif(video, self.out_dir / f"{stem}.gif", fps=self.fps, scale=self.scale)
+        self.last_files = {"gif": gif}
+        self.output.value = gif.read_bytes()
+        links = [download_link(self.output.value, gif.name, "image/gif", "download GIF")]
+        if self.mp4:
+            try:
+                mp4 = save_mp4(video, self.out_dir / f"{stem}.mp4", fps=self.fps, scale=max(self.scale, 2))
+                self.last_files["mp4"] = mp4
+                links.append(download_link(mp4.read_bytes(), mp4.name, "video/mp4", "download MP4"))
+            except Exception as exc:  # a PyAV build without an encoder should not break the GIF
+                links.append(f"(MP4 unavailable: {html.escape(str(exc))})")
+        self.download.value = " &nbsp; ".join(links) + f" &nbsp; <small>saved in {html.escape(str(self.out_dir))}</small>"
+        return video
+
+    def _on_generate(self) -> None:
+        self.status.value = "generating..."
+        try:
+            video = self.generate()
+        except Exception as exc:  # show the error in the UI instead of losing it in the kernel log
+            self.status.value = f"<span style='color:#b00'>error: {html.escape(str(exc))}</span>"
+            raise
+        self.status.value = (f"{self.class_names[int(self.label.value)]}, seed {int(self.seed.value)}: "
+                             f"{video.shape[1]} frames of {video.shape[2]}x{video.shape[3]}")
+
+    # ------------------------------------------------------------------ display
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def make_generator_ui(G: torch.nn.Module, class_names: Sequence[str] | None = None, images=None,
+                      **kwargs) -> GeneratorApp:
+    """Build a `GeneratorApp` (display it as the last expression of a cell)."""
+    return GeneratorApp(G, class_names, images, **kwargs)
+
+
+def gif_frame_count(data: bytes) -> int:
+    """Number of frames in GIF bytes (for tests and sanity checks)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(bytes(data))) as img:
+        return getattr(img, "n_frames", 1)

@@ -1,0 +1,98 @@
+"""The tutorials: structure of the committed notebooks, quick-mode execution with papermill, nbval checks.
+
+Fast checks always run; executing notebooks is marked `slow`. Kernels are pinned to one intra-op
+thread (OMP_NUM_THREADS=1): on a shared 2-core box two OpenMP threads can be tens of times slower.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from nbtools import NOTEBOOKS_DIR, is_checked, parameters, tutorial_paths  # noqa: E402
+
+NOTEBOOKS = tutorial_paths()
+IDS = [p.stem[:2] for p in NOTEBOOKS]
+EXPECTED = ["01_data", "02_transposed_1plus2d", "03_generator_and_discriminators", "04_training",
+            "05_ablations", "06_generate_widgets"]
+#: Notebooks whose committed outputs nbval checks (cells marked `# NBVAL_CHECK_OUTPUT`).
+NBVAL_NOTEBOOKS = ["02_transposed_1plus2d.ipynb", "03_generator_and_discriminators.ipynb"]
+
+
+def test_all_six_tutorials_exist():
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_parameters_cell_first_and_literal(path):
+    nb = nbformat.read(path, as_version=4)
+    params = parameters(nb)                       # raises on anything but NAME = literal
+    assert params.get("QUICK") is True, "QUICK = True must be the committed default"
+    assert "SEED" in params
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_outputs_stripped(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), "title first"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        assert not any(o.output_type == "error" for o in cell.outputs), f"cell {i} has a stored error"
+        if is_checked(cell):
+            assert cell.outputs, f"checked cell {i} has no committed output to compare with"
+        else:
+            assert not cell.outputs, f"cell {i} has outputs; run `python tests/nbtools.py strip {path}`"
+            assert cell.execution_count is None
+
+
+def test_checked_cells_hold_the_reference_numbers():
+    texts = {}
+    for name in NBVAL_NOTEBOOKS:
+        nb = nbformat.read(NOTEBOOKS_DIR / name, as_version=4)
+        texts[name] = "".join(o.get("text", "") for c in nb.cells if is_checked(c) for o in c.outputs)
+    assert "M = 517" in texts["02_transposed_1plus2d.ipynb"]
+    assert "1,073,152" in texts["02_transposed_1plus2d.ipynb"] and "1,071,224" in texts["02_transposed_1plus2d.ipynb"]
+    for count in ("75,406,451", "11,088,833", "2,764,737"):
+        assert count in texts["03_generator_and_discriminators.ipynb"]
+
+
+def _overrides(declared: dict, tmp: Path) -> dict:
+    """Quick mode, and every output path inside `tmp` (never the repository's runs/)."""
+    wanted = {"QUICK": True, "DATA_DIR": str(tmp / "data"), "RUNS_DIR": str(tmp / "runs"),
+              "OUT_DIR": str(tmp / "generate"), "TOUR_CHECKPOINT": str(tmp / "no-tour" / "checkpoint.pt")}
+    return {k: v for k, v in wanted.items() if k in declared}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
+    import papermill as pm
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    params = _overrides(parameters(nbformat.read(path, as_version=4)), tmp_path)
+    start = time.perf_counter()
+    try:
+        pm.execute_notebook(str(path), str(tmp_path / path.name), parameters=params, kernel_name="python3",
+                            cwd=str(path.parent), progress_bar=False, execution_timeout=600)
+    except pm.PapermillExecutionError as exc:
+        pytest.fail(f"{path.name} failed in cell {exc.cell_index} ({exc.ename}: {exc.evalue})\n{exc.source}")
+    print(f"{path.name}: {time.perf_counter() - start:.1f}s")
+    assert not list(path.parent.glob("*.gif")), "a notebook wrote into notebooks/"
+
+
+@pytest.mark.slow
+def test_nbval_checked_outputs_reproduce(tmp_path):
+    """`pytest --nbval-lax` on the notebooks with checked cells: errors fail, marked outputs must match."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
+           *[str(NOTEBOOKS_DIR / n) for n in NBVAL_NOTEBOOKS]]
+    proc = subprocess.run(cmd, cwd=NOTEBOOKS_DIR.parent, env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]

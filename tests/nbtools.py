@@ -50,19 +50,20 @@ def parameters(nb) -> dict:
 
 
 def strip(nb):
-    """Remove outputs and execution counts except in checked cells; drop papermill/execution metadata."""
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
+    """Remove outputs and execution counts except in checked cells (count = code-cell number); drop run metadata."""
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
         for key in ("execution", "papermill"):
             cell.metadata.pop(key, None)
         if is_checked(cell):
+            # nbval skips a cell with outputs but no execution count ("unrun"), so keep a stable one
+            cell.execution_count = number
             for out in cell.outputs:
                 if "execution_count" in out:
-                    out["execution_count"] = None
+                    out["execution_count"] = number
         else:
             cell.outputs = []
-        cell.execution_count = None
+            cell.execution_count = None
     for key in ("papermill", "widgets"):
         nb.metadata.pop(key, None)
     nb.metadata.get("language_info", {}).pop("version", None)

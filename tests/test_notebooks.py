@@ -96,3 +96,29 @@ def test_nbval_checked_outputs_reproduce(tmp_path):
            *[str(NOTEBOOKS_DIR / n) for n in NBVAL_NOTEBOOKS]]
     proc = subprocess.run(cmd, cwd=NOTEBOOKS_DIR.parent, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
+
+
+def test_cli_selects_notebooks():
+    from imaginator_lite.cli_notebooks import select_notebooks
+
+    assert [p.name[:2] for p in select_notebooks(NOTEBOOKS_DIR, ["02,05"])] == ["02", "05"]
+    with pytest.raises(ValueError, match="no notebook matches 09"):
+        select_notebooks(NOTEBOOKS_DIR, ["09"])
+
+
+@pytest.mark.slow
+def test_cli_reports_the_failing_cell(tmp_path, capsys):
+    from imaginator_lite.cli import main
+
+    books = tmp_path / "books"
+    books.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("QUICK = False", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("assert QUICK\nraise RuntimeError('boom in cell 2')")]
+    nbformat.write(nb, books / "01_fail.ipynb")
+    rc = main(["notebooks", "--notebooks-dir", str(books), "--out", str(tmp_path / "out")])
+    out = capsys.readouterr()
+    assert rc == 1
+    assert "FAILED 01_fail.ipynb" in out.out + out.err and "boom in cell 2" in out.out + out.err
+    assert (tmp_path / "out" / "01_fail.ipynb").is_file()

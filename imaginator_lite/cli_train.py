@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -122,8 +121,10 @@ def cmd_tour(args: argparse.Namespace) -> int:
         settings = TourSettings(**{**settings.__dict__, "steps": args.steps})
     metrics = run_tour(args.out, settings, progress=not args.no_progress)
     beats = metrics["model_beats_both_baselines"]
-    if not args.quick and not all(beats.values()):
-        print(f"note: the model did not beat both baselines on every metric: {json.dumps(beats)}")
+    if not args.quick:
+        won = [k for k, v in beats.items() if v]
+        lost = [k for k, v in beats.items() if not v]
+        print(f"model beats both baselines on: {', '.join(won) or 'none'}; not on: {', '.join(lost) or 'none'}")
     return 0
 
 

@@ -24,11 +24,12 @@ class TourSettings:
 
     preset: str = "small"
     n_identities: int = 80
-    steps: int = 700
-    batch_size: int = 32
-    lr: float = 2e-4
+    steps: int = 1200
+    batch_size: int = 16
+    lr: float = 5e-4  # the paper's 2e-4 converges too slowly for a 10-minute CPU budget
     l1_weight: float = 100.0
     classifier_epochs: int = 12
+    classifier_width: int = 16
     grid_identities: int = 4
     seed: int = 0
     train_budget_s: float | None = 420.0  # stop training early (and say so) if a busy machine is slow
@@ -36,7 +37,8 @@ class TourSettings:
 
     @classmethod
     def quick(cls) -> "TourSettings":
-        return cls(preset="tiny", n_identities=12, steps=4, batch_size=8, classifier_epochs=1, grid_identities=2)
+        return cls(preset="tiny", n_identities=8, steps=3, batch_size=8, classifier_epochs=1, grid_identities=1,
+                   classifier_width=4)
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -116,7 +118,7 @@ def run_tour(out_dir: str | os.PathLike = "runs/tour", settings: TourSettings | 
     log(f"[3/4] evaluating on {len(test)} held-out clips ({len(set(test.identities.tolist()))} unseen identities)")
     t2 = time.perf_counter()
     classifier = get_classifier(store, cfg.frames, cache_dir=out, epochs=settings.classifier_epochs,
-                                seed=settings.seed, progress=progress)
+                                width=settings.classifier_width, seed=settings.seed, progress=progress)
     results = evaluate_with_baselines(trainer.G.eval(), test, train, feature_net=classifier)
     times["evaluate_s"] = time.perf_counter() - t2
 
@@ -127,17 +129,21 @@ def run_tour(out_dir: str | os.PathLike = "runs/tour", settings: TourSettings | 
     times["total_s"] = time.perf_counter() - t0
 
     model, copy_b, mean_b = results["model"], results["copy_first_frame"], results["class_mean_motion"]
-    beats = {
-        "l1": model["l1"] < min(copy_b["l1"], mean_b["l1"]),
-        "ssim": model["ssim"] > max(copy_b["ssim"], mean_b["ssim"]),
-        "psnr": model["psnr"] > max(copy_b["psnr"], mean_b["psnr"]),
-    }
+    lower_is_better = ("l1", "moving_l1", "fd")
+    beats = {}
+    for key in ("l1", "ssim", "psnr", "moving_l1", "fd", "conditional_accuracy"):
+        if key in model:
+            others = (copy_b[key], mean_b[key])
+            beats[key] = model[key] < min(others) if key in lower_is_better else model[key] > max(others)
     metrics = {
         "split": "test (identities never seen in training)",
         "chance_accuracy": 1.0 / cfg.n_classes,
         "classifier": dict(getattr(classifier, "info", {})),
         "model_beats_both_baselines": beats,
         "results": {name: {k: v for k, v in r.items()} for name, r in results.items()},
+        "note": ("Full-frame L1/SSIM/PSNR are dominated by static pixels (about 6% of pixels move in these "
+                 "expressions), so copying the input frame is a very strong baseline; moving_l1 (error where the "
+                 "true clip moves), fd and conditional_accuracy measure the motion itself."),
         "baselines": {
             "copy_first_frame": "the input image repeated as every frame",
             "class_mean_motion": "input image + mean (video - first frame) of the requested class over training clips",

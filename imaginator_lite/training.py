@@ -389,7 +389,6 @@ class Trainer:
         self._open_logs()
         bar = tqdm(total=target, initial=self.step, desc="train", unit="step", disable=not cfg.progress,
                    dynamic_ncols=True)
-        interrupted = False
         self.stopped_early = False
         started = time.perf_counter()
         try:
@@ -414,14 +413,12 @@ class Trainer:
                         self.stopped_early = True
                         break
         except KeyboardInterrupt:
-            interrupted = True
             path = self.save()
             bar.write(f"interrupted at step {self.step}; saved {path}")
             raise
         finally:
             bar.close()
-            if not interrupted:
-                self._close_logs()
+            self._close_logs()
         if self.out_dir is not None:
             self.save()
             self.write_loss_curve()

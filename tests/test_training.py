@@ -169,3 +169,15 @@ def test_train_config_validation():
     with pytest.raises(ValueError, match="adversarial"):
         TrainConfig(adversarial="wgan")
     assert TrainConfig.from_dict(TrainConfig(steps=7).to_dict()).steps == 7
+
+
+def test_load_generator_official_paper_file(tmp_path):
+    """An official-format file (DataParallel keys, old spectral-norm names) loads into the paper preset."""
+    torch.manual_seed(0)
+    paper = Generator(ModelConfig.preset("paper")).eval()
+    save_official(paper, tmp_path / "official_G.pth")
+    loaded = load_generator(tmp_path / "official_G.pth")
+    assert loaded.cfg.name == "paper" and not loaded.training
+    image, z, label = torch.rand(1, 3, 64, 64) * 2 - 1, torch.randn(1, 512), torch.tensor([4])
+    with torch.no_grad():
+        assert torch.equal(loaded(image, z, label), paper(image, z, label))

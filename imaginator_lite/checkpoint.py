@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 import torch
 
+from .atomic import torch_save
 from .config import ModelConfig
 from .generator import Generator
 
@@ -23,21 +23,7 @@ FORMAT_TAG = "imaginator-lite-checkpoint/1"
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
     """torch.save to a temp file in the same folder, then os.replace onto `path`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return torch_save(obj, path)
 
 
 def capture_rng_states() -> dict[str, Any]:

@@ -76,10 +76,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     results = evaluate_with_baselines(G, test, train, feature_net=net, batch_size=args.batch_size, seed=args.seed)
     print(summary_table(results))
     if args.out:
-        from .tour import _write_json
+        from .atomic import write_json
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        _write_json(out, {"checkpoint": str(args.checkpoint), "data": str(root), "split": args.split,
+        write_json(out, {"checkpoint": str(args.checkpoint), "data": str(root), "split": args.split,
                           "results": results})
         print(f"wrote {out}")
     return 0

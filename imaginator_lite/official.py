@@ -14,6 +14,7 @@ from typing import Mapping
 import torch
 from torch import nn
 
+from .atomic import torch_save
 from .config import ModelConfig
 from .discriminators import ImageDiscriminator, VideoDiscriminator
 from .generator import Generator
@@ -114,7 +115,4 @@ def load_official(path: str | os.PathLike, component: str = "generator", cfg: Mo
 
 def save_official(model: nn.Module, path: str | os.PathLike, data_parallel: bool = True) -> None:
     """Write `model`'s weights in the official layout (atomically), e.g. to share with the official code."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(library_to_official(model.state_dict(), data_parallel), tmp)
-    os.replace(tmp, path)
+    torch_save(library_to_official(model.state_dict(), data_parallel), path)

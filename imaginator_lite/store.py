@@ -23,6 +23,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
+from .atomic import write_json
 __all__ = [
     "FORMAT_VERSION", "SPLITS", "StoreWriter", "ClipDataset", "iterate_batches", "first_frame",
     "load_meta", "store_info", "split_identities", "to_model_video",
@@ -85,16 +86,6 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _write_json(path: Path, data) -> None:
-    """Write JSON atomically (temp file + fsync + os.replace)."""
-    tmp = path.with_name(path.name + f".tmp-{uuid.uuid4().hex[:8]}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _read_json(path: Path):
@@ -244,7 +235,7 @@ class StoreWriter:
         for f in self._files.values():
             f.flush()
             os.fsync(f.fileno())
-        _write_json(self.work / "journal.json", dict(config=self._config, clips=self.clips,
+        write_json(self.work / "journal.json", dict(config=self._config, clips=self.clips,
                                                       frames=self.frame_counts, done=self.done))
 
     # -- streaming API
@@ -331,15 +322,15 @@ class StoreWriter:
                 shutil.copyfileobj(src, out, length=16 << 20)
                 out.flush()
                 os.fsync(out.fileno())
-            _write_json(tmp / split / "index.json", self.clips[split])
+            write_json(tmp / split / "index.json", self.clips[split], indent=1)
             _fsync_dir(tmp / split)
         meta = dict(format_version=FORMAT_VERSION, classes=self.classes, image_size=self.image_size,
                     kind=self.extra_meta.get("kind", "clips"), source=self.source,
                     split_names=list(SPLITS),
                     splits={s: dict(clips=len(self.clips[s]), frames=self.frame_counts[s]) for s in SPLITS},
                     **{k: v for k, v in self.extra_meta.items() if k != "kind"})
-        _write_json(tmp / "sources.json", dict(done=self.done))
-        _write_json(tmp / "meta.json", meta)  # written last: its presence marks a complete store
+        write_json(tmp / "sources.json", dict(done=self.done), indent=1)
+        write_json(tmp / "meta.json", meta, indent=1)  # written last: its presence marks a complete store
         _fsync_dir(tmp)
 
     def _publish(self, tmp: Path) -> None:

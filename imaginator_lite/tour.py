@@ -5,9 +5,7 @@ samples/, grid_identities_x_expressions.gif, metrics.json (model vs two baseline
 """
 from __future__ import annotations
 
-import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any, Callable
 
 import torch
 
+from .atomic import write_json
 from .config import ModelConfig
 
 
@@ -39,14 +38,6 @@ class TourSettings:
     def quick(cls) -> "TourSettings":
         return cls(preset="tiny", n_identities=8, steps=3, batch_size=8, classifier_epochs=1, grid_identities=1,
                    classifier_width=4)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 @torch.no_grad()
@@ -155,7 +146,7 @@ def run_tour(out_dir: str | os.PathLike = "runs/tour", settings: TourSettings | 
         "times": times,
         "torch_threads": torch.get_num_threads(),
     }
-    _write_json(out / "metrics.json", metrics)
+    write_json(out / "metrics.json", metrics)
     log("")
     log(summary_table(results))
     log(f"chance accuracy {1 / cfg.n_classes:.3f}; classifier on real test clips "

@@ -14,11 +14,10 @@ import json
 import math
 import os
 import signal
-import tempfile
 import threading
 import time
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -27,6 +26,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from .atomic import atomic_path, write_text
 from .checkpoint import load_checkpoint, model_config_of, restore_rng_states, save_checkpoint
 from .config import ModelConfig
 from .device import resolve_device
@@ -136,18 +136,23 @@ class EpochSampler:
         self.order, self.position, self.epoch = state["order"].clone(), state["position"], state["epoch"]
 
 
-def fetch_batch(dataset: Any, indices: list[int],
-                window_rng: np.random.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def fetch_batch(dataset: Any, indices: list[int], window_rng: np.random.Generator | None = None,
+                out: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(videos (B,3,T,H,W) float, labels (B,) int64) via dataset.get_batch or by stacking items.
 
     window_rng: numpy Generator for random windows, passed to get_batch(indices, generator=) when
     the dataset accepts it (ClipDataset does), so the trainer owns that randomness too.
+    out: a (B,3,T,H,W) float32 buffer that get_batch may fill instead of allocating (ClipDataset:
+    about 3x faster on CPU); only for loops that use each batch before fetching the next.
     """
     if hasattr(dataset, "get_batch"):
-        if window_rng is not None and "generator" in inspect.signature(dataset.get_batch).parameters:
-            videos, labels = dataset.get_batch(indices, generator=window_rng)
-        else:
-            videos, labels = dataset.get_batch(indices)
+        accepted = inspect.signature(dataset.get_batch).parameters
+        kwargs: dict[str, Any] = {}
+        if window_rng is not None and "generator" in accepted:
+            kwargs["generator"] = window_rng
+        if out is not None and "out" in accepted and out.shape[0] == len(indices):
+            kwargs["out"] = out
+        videos, labels = dataset.get_batch(indices, **kwargs)
     else:
         items = [dataset[i] for i in indices]
         videos = torch.stack([torch.as_tensor(v) for v, _ in items])
@@ -194,15 +199,6 @@ class _DeferredInterrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
 def plot_loss_curves(history: list[Mapping[str, Any]], path: str | os.PathLike) -> Path:
     """Loss-curve PNG (G total, L1, D losses against step), written atomically without pyplot."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -225,12 +221,8 @@ def plot_loss_curves(history: list[Mapping[str, Any]], path: str | os.PathLike) 
         if ax.lines:
             ax.legend(fontsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    fig.savefig(tmp, dpi=90)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=90)
     return path
 
 
@@ -391,11 +383,14 @@ class Trainer:
                    dynamic_ncols=True)
         self.stopped_early = False
         started = time.perf_counter()
+        batch_buffer = None
         try:
             with _DeferredInterrupt() as interrupt:
                 while self.step < target:
                     indices = self.sampler.next_indices()
-                    videos, labels = fetch_batch(self.dataset, indices, self.window_rng)
+                    # the loop uses each batch before drawing the next, so one buffer serves all
+                    videos, labels = fetch_batch(self.dataset, indices, self.window_rng, out=batch_buffer)
+                    batch_buffer = videos
                     values = self.train_step(videos, labels)
                     bar.update(1)
                     if cfg.log_every and (self.step % cfg.log_every == 0 or self.step == target):
@@ -447,7 +442,7 @@ class Trainer:
         lines = [",".join(("step", "epoch") + LOSS_KEYS)]
         for row in self.history:
             lines.append(",".join(str(row.get(k, "")) for k in ("step", "epoch") + LOSS_KEYS))
-        _atomic_write_text(self.out_dir / "log.csv", "\n".join(lines) + "\n")
+        write_text(self.out_dir / "log.csv", "\n".join(lines) + "\n")
 
     def _log(self, values: Mapping[str, float]) -> None:
         row = {"step": self.step, "epoch": self.sampler.epoch if self.sampler else 0, **values}
@@ -456,7 +451,7 @@ class Trainer:
             return
         with open(self.out_dir / "log.csv", "a", newline="") as fh:
             csv.writer(fh).writerow([row.get(k, "") for k in ("step", "epoch") + LOSS_KEYS])
-        _atomic_write_text(self.out_dir / "history.json", json.dumps(self.history, indent=1))
+        write_text(self.out_dir / "history.json", json.dumps(self.history, indent=1))
         if self._tb is not None:
             for k, v in values.items():
                 self._tb.add_scalar(f"loss/{k}", v, self.step)

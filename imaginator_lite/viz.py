@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from einops import rearrange
+
+from .atomic import atomic_path
 
 
 def to_uint8_frames(video: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -45,11 +46,6 @@ def frame_strip(video: torch.Tensor | np.ndarray, every: int = 1, max_frames: in
     return np.concatenate(list(f), axis=1)
 
 
-def _atomic_target(path: Path) -> tuple[int, str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-
-
 def save_gif(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: int = 8, scale: int = 1) -> Path:
     """Write (T, H, W, 3) uint8 frames (or a (3, T, H, W) tensor) as a looping GIF, atomically."""
     from PIL import Image
@@ -58,12 +54,10 @@ def save_gif(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: in
     if scale > 1:
         frames = frames.repeat(scale, axis=1).repeat(scale, axis=2)
     path = Path(path)
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
-    os.chmod(tmp, 0o644)
     images = [Image.fromarray(f) for f in frames]
-    images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps),
+                       loop=0)
     return path
 
 
@@ -77,10 +71,7 @@ def save_mp4(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: in
     t, h, w, _ = frames.shape
     h2, w2 = h - h % 2, w - w % 2
     path = Path(path)
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
-    os.chmod(tmp, 0o644)
-    with av.open(tmp, mode="w", format="mp4") as container:
+    with atomic_path(path) as tmp, av.open(tmp, mode="w", format="mp4") as container:
         try:
             stream = container.add_stream("libx264", rate=fps)
         except Exception:  # PyAV built without x264
@@ -92,7 +83,6 @@ def save_mp4(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: in
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
-    os.replace(tmp, path)
     return path
 
 

@@ -5,7 +5,6 @@ Needs /usr/bin/chromium (apt-get install chromium) and the playwright Python pac
 """
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil

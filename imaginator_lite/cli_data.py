@@ -8,6 +8,8 @@ __all__ = ["register", "add_synth_arguments", "run_synth", "run_info"]
 
 def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `data synth` (also used by data_scripts/make_synthetic.py)."""
+    from .importers.cli_args import add_split_arguments
+
     parser.add_argument("--kind", choices=("faces", "actions"), default="faces", help="which synthetic set")
     parser.add_argument("--out", required=True, help="clip store folder to write")
     parser.add_argument("--size", type=int, default=64, help="square frame size (default 64)")
@@ -15,10 +17,7 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--identities", type=int, default=40, help="number of identities (default 40)")
     parser.add_argument("--clips-per-identity", type=int, default=None,
                         help="clips per identity, cycling over the classes (default: one per class)")
-    parser.add_argument("--fractions", type=float, nargs=3, default=(0.7, 0.15, 0.15),
-                        metavar=("TRAIN", "VAL", "TEST"), help="split fractions by identity")
-    parser.add_argument("--seed", type=int, default=0, help="seed (same seed -> identical store)")
-    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_split_arguments(parser, seed_help="seed (same seed -> identical store)")
 
 
 def run_synth(args) -> int:

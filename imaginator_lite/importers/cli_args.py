@@ -5,7 +5,7 @@ import argparse
 
 from . import datasets
 
-__all__ = ["CONVERTERS", "add_convert_arguments", "run_convert", "build_parser", "script_main"]
+__all__ = ["CONVERTERS", "add_split_arguments", "add_convert_arguments", "run_convert", "build_parser", "script_main"]
 
 #: dataset name on the command line -> (converter, one-line description)
 CONVERTERS = {
@@ -15,6 +15,14 @@ CONVERTERS = {
     "weizmann": (datasets.convert_weizmann, "Weizmann actions: SRC/<actor>_<action>.avi"),
     "folder": (datasets.convert_folder, "generic: SRC/<class>/<video file or folder of frames>"),
 }
+
+
+def add_split_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
+    """--fractions, --seed and --no-progress, shared by every command that writes a store."""
+    parser.add_argument("--fractions", type=float, nargs=3, default=(0.7, 0.15, 0.15),
+                        metavar=("TRAIN", "VAL", "TEST"), help="split fractions by identity")
+    parser.add_argument("--seed", type=int, default=0, help=seed_help)
+    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
 
 
 def add_convert_arguments(parser: argparse.ArgumentParser, dataset: str) -> None:
@@ -28,10 +36,7 @@ def add_convert_arguments(parser: argparse.ArgumentParser, dataset: str) -> None
     if dataset != "mug":
         parser.add_argument("--fps", type=float, default=None,
                             help="target frame rate; overrides --stride using the video's rate")
-    parser.add_argument("--fractions", type=float, nargs=3, default=(0.7, 0.15, 0.15),
-                        metavar=("TRAIN", "VAL", "TEST"), help="split fractions by identity")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the identity split")
-    parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_split_arguments(parser, seed_help="seed of the identity split")
     if dataset == "mug":
         parser.add_argument("--include-neutral", action="store_true",
                             help="keep 'neutral' takes as a seventh label (default: skipped)")

@@ -120,11 +120,11 @@ def cmd_tour(args: argparse.Namespace) -> int:
     if args.steps is not None:
         settings = TourSettings(**{**settings.__dict__, "steps": args.steps})
     metrics = run_tour(args.out, settings, progress=not args.no_progress)
-    beats = metrics["model_beats_both_baselines"]
+    beats = metrics["model_beats_all_baselines"]
     if not args.quick:
         won = [k for k, v in beats.items() if v]
         lost = [k for k, v in beats.items() if not v]
-        print(f"model beats both baselines on: {', '.join(won) or 'none'}; not on: {', '.join(lost) or 'none'}")
+        print(f"model beats all baselines on: {', '.join(won) or 'none'}; not on: {', '.join(lost) or 'none'}")
     return 0
 
 

@@ -166,15 +166,19 @@ def copy_frame_predictor(frames: int) -> Predictor:
 
 
 @torch.no_grad()
-def class_mean_residuals(dataset: Any, n_classes: int, batch_size: int = 64) -> torch.Tensor:
-    """Mean of (video - its first frame) per class over `dataset` (training clips): (n_classes,3,T,H,W)."""
+def class_mean_residuals(dataset: Any, n_classes: int, batch_size: int = 64,
+                         relative: bool = True) -> torch.Tensor:
+    """Mean of (video - its first frame) per class over `dataset` (training clips): (n_classes,3,T,H,W).
+
+    relative=False: the plain mean video of each class instead.
+    """
     from .training import fetch_batch
 
     total = count = None
     rng = np.random.default_rng(0)
     for start in range(0, len(dataset), batch_size):
         videos, labels = fetch_batch(dataset, list(range(start, min(start + batch_size, len(dataset)))), rng)
-        residual = videos - videos[:, :, :1]
+        residual = videos - videos[:, :, :1] if relative else videos
         if total is None:
             total = torch.zeros((n_classes,) + residual.shape[1:], dtype=torch.float64)
             count = torch.zeros(n_classes, dtype=torch.float64)
@@ -189,6 +193,13 @@ def class_mean_predictor(residuals: torch.Tensor) -> Predictor:
     """Baseline (b): input image + the training set's mean motion residual of the requested class."""
     def predict(image, labels, z=None):
         return (image[:, :, None] + residuals[labels.cpu()].to(image.device)).clamp(-1, 1)
+    return predict
+
+
+def class_mean_video_predictor(mean_videos: torch.Tensor) -> Predictor:
+    """Baseline (c): the training set's mean video of the requested class, ignoring the input image."""
+    def predict(image, labels, z=None):
+        return mean_videos[labels.cpu()].to(image.device)
     return predict
 
 
@@ -290,16 +301,19 @@ def evaluate(G: torch.nn.Module, dataset: Any, *, feature_net: torch.nn.Module |
 def evaluate_with_baselines(G: torch.nn.Module, dataset: Any, train_dataset: Any, *,
                             feature_net: torch.nn.Module | None = None, batch_size: int = 32,
                             seed: int = 0) -> dict[str, dict[str, Any]]:
-    """{'model': ..., 'copy_first_frame': ..., 'class_mean_motion': ...} on the same clips.
+    """{'model', 'copy_first_frame', 'class_mean_video', 'class_mean_motion'} -> metrics, on the same clips.
 
-    class_mean_motion = input frame + mean (video - first frame) of the requested class over train_dataset.
+    class_mean_video = the mean training video of the requested class (ignores the input);
+    class_mean_motion = input frame + mean (video - first frame) of the requested class (stronger).
     """
     device = next(G.parameters()).device
     residuals = class_mean_residuals(train_dataset, G.cfg.n_classes)
+    mean_videos = class_mean_residuals(train_dataset, G.cfg.n_classes, relative=False)
     common = dict(feature_net=feature_net, batch_size=batch_size, seed=seed, device=device)
     return {
         "model": evaluate(G, dataset, **common),
         "copy_first_frame": evaluate_predictor(copy_frame_predictor(G.cfg.frames), dataset, **common),
+        "class_mean_video": evaluate_predictor(class_mean_video_predictor(mean_videos), dataset, **common),
         "class_mean_motion": evaluate_predictor(class_mean_predictor(residuals), dataset, **common),
     }
 

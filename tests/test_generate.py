@@ -71,7 +71,7 @@ def test_tour_quick_end_to_end(tmp_path):
     out = tmp_path / "tour"
     assert main(["tour", "--quick", "--out", str(out), "--no-progress"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics["results"]) == {"model", "copy_first_frame", "class_mean_motion"}
+    assert set(metrics["results"]) == {"model", "copy_first_frame", "class_mean_video", "class_mean_motion"}
     for name in ("checkpoint.pt", "log.csv", "loss_curve.png", "grid_identities_x_expressions.gif"):
         assert (out / name).is_file(), name
 

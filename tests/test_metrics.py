@@ -120,7 +120,7 @@ def test_classifier_cache_and_evaluate_with_baselines(faces, tmp_path):
     torch.manual_seed(0)
     G = Generator(ModelConfig.preset("tiny")).eval()
     results = M.evaluate_with_baselines(G, test, train, feature_net=net)
-    assert set(results) == {"model", "copy_first_frame", "class_mean_motion"}
+    assert set(results) == {"model", "copy_first_frame", "class_mean_video", "class_mean_motion"}
     for r in results.values():
         assert {"ssim", "psnr", "psnr_official", "l1", "moving_l1", "motion_l1", "fd", "conditional_accuracy",
                 "appearance_ssim"} <= set(r)
@@ -128,6 +128,9 @@ def test_classifier_cache_and_evaluate_with_baselines(faces, tmp_path):
     assert results["copy_first_frame"]["appearance_ssim"] == pytest.approx(1.0, abs=1e-5)
     assert results["model"]["l1"] > results["copy_first_frame"]["l1"]  # an untrained G is worse than copying
     assert "copy_first_frame" in M.summary_table(results)
+    # the class-mean video ignores the input, so it keeps no appearance: worse than copying the frame
+    assert results["class_mean_video"]["l1"] > results["copy_first_frame"]["l1"]
+    assert results["class_mean_video"]["appearance_ssim"] < 0.9
 
 
 def test_user_feature_weights(tmp_path):

@@ -136,6 +136,8 @@ def test_notebook06_generate_in_browser(jupyterlab, tmp_path):
             }""")
             assert any(h.startswith("GIF8") for h in heads), heads
             assert page.locator(".widget-html-content", has_text="surprise, seed 3").count() >= 1
+            page.locator(".jp-OutputArea-output", has=page.locator(".widget-dropdown")).last.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "widget.png"))  # what the student sees, for a human look
         except Exception:
             page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
             print("screenshot:", tmp_path / "failure.png", "\nserver log tail:\n", jupyterlab["log"].read_text()[-2000:])

@@ -1,0 +1,39 @@
+"""Repository contracts: README's two commands, CI runs the README's test command, env mirrors pyproject."""
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_readme_quick_start_has_exactly_two_commands():
+    commands = quick_start_commands()
+    assert len(commands) == 2, commands
+    assert "imaginator-lite tour" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert quick_start_commands()[1] in [line.strip() for line in ci]
+    assert "torch==2.13.0" in "\n".join(ci)  # the CPU build on disk, not a several-GB CUDA download
+
+
+def _names(requirements) -> set[str]:
+    return {re.split(r"[<>=!\[ ]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_environment_yml_mirrors_pyproject_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = _names(project["dependencies"]) | _names(project["optional-dependencies"]["dev"])
+    env = (ROOT / "environment.yml").read_text()
+    listed = {re.split(r"[<>=!\[ ]", line.strip()[2:].strip(), maxsplit=1)[0].lower()
+              for line in env.splitlines() if line.strip().startswith("- ")}
+    assert wanted <= listed, f"missing from environment.yml: {sorted(wanted - listed)}"

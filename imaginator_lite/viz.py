@@ -96,6 +96,17 @@ def save_video(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: 
     raise ValueError(f"unsupported video file type {suffix!r} for {path}; use .gif or .mp4")
 
 
+def pil_to_tensor(img, size: int) -> torch.Tensor:
+    """A PIL image -> (3, size, size) float in [-1, 1]: RGB, centre-cropped to square, resized."""
+    from PIL import Image
+
+    img = img.convert("RGB")
+    w, h = img.size
+    s = min(w, h)
+    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
+    return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 127.5 - 1.0
+
+
 def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
     """Read an image file as (3, size, size) float in [-1, 1] (centre-cropped to square, resized)."""
     from PIL import Image
@@ -104,14 +115,11 @@ def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
     if not path.is_file():
         raise FileNotFoundError(f"image not found: {path}")
     try:
-        img = Image.open(path).convert("RGB")
+        img = Image.open(path)
+        img.load()
     except Exception as exc:
         raise ValueError(f"could not read {path} as an image ({exc})") from exc
-    w, h = img.size
-    s = min(w, h)
-    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
-    arr = torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float()
-    return arr / 127.5 - 1.0
+    return pil_to_tensor(img, size)
 
 
 def animate(video: torch.Tensor | np.ndarray, fps: int = 8, scale: float = 2.0):

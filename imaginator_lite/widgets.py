@@ -12,11 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import numpy as np
 import torch
 
 from .generate import generate
-from .viz import save_gif, save_mp4, to_uint8_frames
+from .viz import pil_to_tensor, save_gif, save_mp4, to_uint8_frames
 
 UPLOAD_PREFIX = "upload: "
 
@@ -26,14 +25,11 @@ def image_from_bytes(data: bytes, size: int) -> torch.Tensor:
     from PIL import Image
 
     try:
-        img = Image.open(io.BytesIO(bytes(data))).convert("RGB")
+        img = Image.open(io.BytesIO(bytes(data)))
+        img.load()
     except Exception as exc:
         raise ValueError(f"could not read the uploaded file as an image ({exc})") from exc
-    w, h = img.size
-    s = min(w, h)
-    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
-    img = img.resize((size, size), Image.BILINEAR)
-    return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 127.5 - 1.0
+    return pil_to_tensor(img, size)
 
 
 def png_bytes(image: torch.Tensor, scale: int = 2) -> bytes:

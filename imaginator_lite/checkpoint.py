@@ -21,11 +21,6 @@ from .generator import Generator
 FORMAT_TAG = "imaginator-lite-checkpoint/1"
 
 
-def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
-    """torch.save to a temp file in the same folder, then os.replace onto `path`."""
-    return torch_save(obj, path)
-
-
 def capture_rng_states() -> dict[str, Any]:
     """Global RNG states: torch CPU, CUDA (if initialised), numpy, python random."""
     states: dict[str, Any] = {
@@ -80,7 +75,7 @@ def save_checkpoint(path: str | os.PathLike, *, model_cfg: ModelConfig, generato
         "history": list(history or []),
         "extra": dict(extra or {}),
     }
-    return atomic_torch_save(ckpt, path)
+    return torch_save(ckpt, path)
 
 
 def _torch_load(path: Path) -> Any:
@@ -129,12 +124,8 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu",
         G = Generator(model_cfg)
         G.load_state_dict(obj["generator"])
         return G.to(device).eval()
-    from .official import load_official_state
-    if isinstance(obj, Mapping) and isinstance(obj.get("state_dict"), Mapping):
-        obj = obj["state_dict"]
-    if not isinstance(obj, Mapping) or not all(torch.is_tensor(v) for v in obj.values()):
-        raise ValueError(f"{path} holds a {type(obj).__name__}, neither an imaginator-lite checkpoint "
-                         "nor an official generator state dict")
+    from .official import as_state_dict, load_official_state
+
     G = Generator(cfg or ModelConfig.preset("paper"))
-    load_official_state(G, obj, source=str(path))
+    load_official_state(G, as_state_dict(obj, path), source=str(path))
     return G.to(device).eval()

@@ -18,6 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .atomic import torch_save
+
 CLASSIFIER_FORMAT = "imaginator-lite-classifier/1"
 
 
@@ -44,15 +46,10 @@ class VideoClassifier(nn.Module):
         return self.head(self.features(video))
 
 
-def _atomic_save(obj: Any, path: Path) -> None:
-    from .checkpoint import atomic_torch_save
-    atomic_torch_save(obj, path)
-
-
 def save_classifier(model: VideoClassifier, path: str | os.PathLike, info: dict | None = None) -> Path:
     """Write a classifier file (format tag, sizes, weights, info) atomically."""
     path = Path(path)
-    _atomic_save({"format": CLASSIFIER_FORMAT, "n_classes": model.n_classes, "width": model.width,
+    torch_save({"format": CLASSIFIER_FORMAT, "n_classes": model.n_classes, "width": model.width,
                   "state_dict": model.state_dict(), "info": dict(info or {})}, path)
     return path
 
@@ -93,8 +90,12 @@ def load_feature_net(path: str | os.PathLike, device: str | torch.device = "cpu"
 
 def extract_features(net: nn.Module, videos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(features (B,F), logits (B,n)) from any feature network (see load_feature_net)."""
-    logits = net(videos)
-    feats = net.features(videos) if hasattr(net, "features") else logits
+    if not hasattr(net, "features"):
+        logits = net(videos)
+        return logits.float(), logits.float()
+    feats = net.features(videos)
+    # a VideoClassifier's logits are head(features): reuse them instead of running the body twice
+    logits = net.head(feats) if isinstance(net, VideoClassifier) else net(videos)
     return feats.float(), logits.float()
 
 
@@ -138,13 +139,12 @@ def train_classifier(dataset: Any, epochs: int = 12, batch_size: int = 32, lr: f
 @torch.no_grad()
 def classifier_accuracy(model: nn.Module, dataset: Any, batch_size: int = 64, device: str | torch.device = "cpu") -> float:
     """Fraction of clips of `dataset` whose argmax logit equals their label."""
-    from .training import fetch_batch
+    from .training import ordered_batches
 
     model.eval()
     rng = np.random.default_rng(0)
     correct = 0
-    for start in range(0, len(dataset), batch_size):
-        videos, labels = fetch_batch(dataset, list(range(start, min(start + batch_size, len(dataset)))), rng)
+    for videos, labels in ordered_batches(dataset, batch_size, rng):
         correct += int((model(videos.to(device)).argmax(1).cpu() == labels).sum())
     return correct / max(len(dataset), 1)
 

@@ -172,12 +172,11 @@ def class_mean_residuals(dataset: Any, n_classes: int, batch_size: int = 64,
 
     relative=False: the plain mean video of each class instead.
     """
-    from .training import fetch_batch
+    from .training import ordered_batches
 
     total = count = None
     rng = np.random.default_rng(0)
-    for start in range(0, len(dataset), batch_size):
-        videos, labels = fetch_batch(dataset, list(range(start, min(start + batch_size, len(dataset)))), rng)
+    for videos, labels in ordered_batches(dataset, batch_size, rng):
         residual = videos - videos[:, :, :1] if relative else videos
         if total is None:
             total = torch.zeros((n_classes,) + residual.shape[1:], dtype=torch.float64)
@@ -223,7 +222,7 @@ def evaluate_predictor(predict: Predictor, dataset: Any, *, dim_z: int = 1, feat
     fd (real vs generated features), conditional_accuracy, real_accuracy.
     """
     from .classifier import extract_features
-    from .training import fetch_batch
+    from .training import ordered_batches
 
     device = torch.device(device)
     window_rng = np.random.default_rng(seed)
@@ -235,10 +234,8 @@ def evaluate_predictor(predict: Predictor, dataset: Any, *, dim_z: int = 1, feat
     per_frame_ssim = None
     feats_real, feats_fake = [], []
     n = 0
-    for start in range(0, len(dataset), batch_size):
-        indices = list(range(start, min(start + batch_size, len(dataset))))
-        real, labels = fetch_batch(dataset, indices, window_rng)
-        z = torch.randn(len(indices), dim_z, generator=noise_gen)
+    for real, labels in ordered_batches(dataset, batch_size, window_rng):
+        z = torch.randn(len(labels), dim_z, generator=noise_gen)
         image = real[:, :, 0]
         fake = predict(image.to(device), labels.to(device), z.to(device)).float().cpu()
         ssim = ssim_per_frame(fake, real)
@@ -261,7 +258,7 @@ def evaluate_predictor(predict: Predictor, dataset: Any, *, dim_z: int = 1, feat
             feats_fake.append(f_fake.cpu())
             sums["cond_correct"] += float((l_fake.argmax(1).cpu() == labels).sum())
             sums["real_correct"] += float((l_real.argmax(1).cpu() == labels).sum())
-        n += len(indices)
+        n += len(labels)
     if n == 0:
         raise ValueError("the evaluation dataset is empty")
     mse = sums["sq_err"] / sums["pixels"]

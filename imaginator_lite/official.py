@@ -66,10 +66,16 @@ def _read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # corrupt or not a torch file
         raise ValueError(f"could not read {path} as a PyTorch checkpoint ({exc}); is the file complete?") from exc
-    if isinstance(obj, Mapping) and "state_dict" in obj and isinstance(obj["state_dict"], Mapping):
+    return as_state_dict(obj, path)
+
+
+def as_state_dict(obj, path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """A loaded file's tensors: the object itself or its 'state_dict' entry; ValueError otherwise."""
+    if isinstance(obj, Mapping) and isinstance(obj.get("state_dict"), Mapping):
         obj = obj["state_dict"]
     if not isinstance(obj, Mapping) or not all(torch.is_tensor(v) for v in obj.values()):
-        raise ValueError(f"{path} does not hold a state dict of tensors")
+        raise ValueError(f"{path} holds a {type(obj).__name__}, not a state dict of tensors "
+                         "(neither an imaginator-lite checkpoint nor an official .pth)")
     return dict(obj)
 
 

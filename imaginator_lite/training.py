@@ -160,6 +160,13 @@ def fetch_batch(dataset: Any, indices: list[int], window_rng: np.random.Generato
     return torch.as_tensor(videos).float(), torch.as_tensor(labels).long()
 
 
+def ordered_batches(dataset: Any, batch_size: int,
+                    window_rng: np.random.Generator | None = None) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Every clip of `dataset` once, in order: (videos (B,3,T,H,W), labels (B,)); the last batch may be short."""
+    for start in range(0, len(dataset), batch_size):
+        yield fetch_batch(dataset, list(range(start, min(start + batch_size, len(dataset)))), window_rng)
+
+
 def to_channels_last(module: nn.Module) -> nn.Module:
     """4D weights -> channels_last, 5D weights -> channels_last_3d (in place)."""
     for p in module.parameters():
@@ -252,9 +259,7 @@ class Trainer:
         fused = self.device.type == "cuda"
         adam = dict(lr=cfg.lr, betas=tuple(cfg.betas))
         self.optimizers: dict[str, torch.optim.Optimizer] = {
-            name: torch.optim.Adam(m.parameters(), fused=fused, **adam) if fused
-            else torch.optim.Adam(m.parameters(), **adam)
-            for name, m in self.networks().items()
+            name: torch.optim.Adam(m.parameters(), fused=fused, **adam) for name, m in self.networks().items()
         }
         self._G, self._VD, self._ID = self.G, self.VD, self.ID  # what the step calls (maybe compiled)
         if cfg.compile:
@@ -338,7 +343,7 @@ class Trainer:
             id_fake = self._ID(fake_frame).float() if self._ID is not None else None
         g_total, parts = generator_loss(fake.float(), videos, vd_fake, id_fake, cfg.l1_weight, cfg.adversarial)
         losses = {"g_total": g_total, **parts}
-        self._check_finite(losses)
+        values = self._check_finite(losses)
         opt = self.optimizers["G"]
         opt.zero_grad(set_to_none=True)
         g_total.backward()
@@ -355,7 +360,7 @@ class Trainer:
                 d_losses["d_image"] = discriminator_loss(self._ID(videos[:, :, real_t]).float(),
                                                          self._ID(fake_frame.detach()).float(), cfg.adversarial)
         if d_losses:
-            self._check_finite(d_losses)
+            values.update(self._check_finite(d_losses))
             for key, net in (("d_video", "VD"), ("d_image", "ID")):
                 if key in d_losses:
                     self.optimizers[net].zero_grad(set_to_none=True)
@@ -363,9 +368,8 @@ class Trainer:
             for key, net in (("d_video", "VD"), ("d_image", "ID")):
                 if key in d_losses:
                     self.optimizers[net].step()
-        losses.update(d_losses)
         self.step += 1
-        return {k: float(v.detach().float().cpu()) for k, v in losses.items()}
+        return values
 
     # ------------------------------------------------------------------ the loop
     def train(self, steps: int | None = None, time_budget_s: float | None = None) -> list[dict[str, Any]]:
@@ -451,7 +455,6 @@ class Trainer:
             return
         with open(self.out_dir / "log.csv", "a", newline="") as fh:
             csv.writer(fh).writerow([row.get(k, "") for k in ("step", "epoch") + LOSS_KEYS])
-        write_text(self.out_dir / "history.json", json.dumps(self.history, indent=1))
         if self._tb is not None:
             for k, v in values.items():
                 self._tb.add_scalar(f"loss/{k}", v, self.step)
@@ -495,6 +498,8 @@ class Trainer:
             "epoch_sampler": self.sampler.state_dict() if self.sampler else None,
             "window_rng": self.window_rng.bit_generator.state,
         }
+        if self.out_dir is not None:  # the whole history as JSON, next to each checkpoint (log.csv grows per log)
+            write_text(self.out_dir / "history.json", json.dumps(self.history, indent=1))
         return save_checkpoint(path, model_cfg=self.model_cfg, generator=self.G, video_disc=self.VD,
                                image_disc=self.ID, optimizers=self.optimizers, scaler=None,
                                train_cfg=self.cfg.to_dict(), step=self.step,

@@ -99,10 +99,16 @@ def extract_features(net: nn.Module, videos: torch.Tensor) -> tuple[torch.Tensor
     return feats.float(), logits.float()
 
 
+MIN_CLASSIFIER_STEPS = 120  # a store of a few dozen clips still gets enough updates to leave chance
+
+
 def train_classifier(dataset: Any, epochs: int = 12, batch_size: int = 32, lr: float = 3e-3, width: int = 16,
                      seed: int = 0, device: str | torch.device = "cpu", progress: bool = True,
-                     val_dataset: Any = None) -> VideoClassifier:
-    """Train a VideoClassifier on (video, label) clips; stores train/val accuracy in `model.info`."""
+                     val_dataset: Any = None, min_steps: int = MIN_CLASSIFIER_STEPS) -> VideoClassifier:
+    """Train a VideoClassifier on (video, label) clips for `epochs` passes but at least `min_steps` steps.
+
+    Stores train/val accuracy and the step count in `model.info`.
+    """
     from .training import EpochSampler, fetch_batch
 
     torch.manual_seed(seed)
@@ -110,7 +116,7 @@ def train_classifier(dataset: Any, epochs: int = 12, batch_size: int = 32, lr: f
     model = VideoClassifier(n_classes, width).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sampler = EpochSampler(len(dataset), batch_size, seed)
-    steps = max(1, int(epochs * sampler.batches_per_epoch))
+    steps = max(1, min_steps, int(epochs * sampler.batches_per_epoch))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
     window_rng = np.random.default_rng(seed)
     correct = seen = 0
@@ -130,7 +136,8 @@ def train_classifier(dataset: Any, epochs: int = 12, batch_size: int = 32, lr: f
             correct += int((logits.argmax(1) == labels).sum())
             seen += len(labels)
     model.eval()
-    model.info = {"train_accuracy": correct / max(seen, 1), "epochs": epochs, "width": width, "seed": seed}
+    model.info = {"train_accuracy": correct / max(seen, 1), "epochs": epochs, "steps": steps, "width": width,
+                  "seed": seed}
     if val_dataset is not None and len(val_dataset):
         model.info["val_accuracy"] = classifier_accuracy(model, val_dataset, device=device)
     return model
@@ -168,11 +175,12 @@ def classifier_cache_key(store_root: str | os.PathLike, frames: int, settings: d
 
 def get_classifier(store_root: str | os.PathLike, frames: int, cache_dir: str | os.PathLike | None = None,
                    epochs: int = 12, width: int = 16, seed: int = 0, progress: bool = True,
-                   device: str | torch.device = "cpu", log: Callable[[str], None] | None = None) -> VideoClassifier:
+                   device: str | torch.device = "cpu", log: Callable[[str], None] | None = None,
+                   min_steps: int = MIN_CLASSIFIER_STEPS) -> VideoClassifier:
     """The cached classifier for this store/clip length, training (and caching) it on first use."""
     from .store import ClipDataset
 
-    settings = {"epochs": epochs, "width": width, "seed": seed}
+    settings = {"epochs": epochs, "min_steps": min_steps, "width": width, "seed": seed}
     key = classifier_cache_key(store_root, frames, settings)
     path = Path(cache_dir or default_cache_dir()) / f"classifier-{key}.pt"
     if path.is_file():
@@ -183,7 +191,7 @@ def get_classifier(store_root: str | os.PathLike, frames: int, cache_dir: str | 
     train = ClipDataset(store_root, "train", frames, random_window=True, seed=seed)
     val = ClipDataset(store_root, "val", frames, random_window=False)
     model = train_classifier(train, epochs=epochs, width=width, seed=seed, device=device, progress=progress,
-                             val_dataset=val if len(val) else None)
+                             min_steps=min_steps, val_dataset=val if len(val) else None)
     save_classifier(model, path, {**model.info, "store": str(store_root), "frames": frames})
     if log:
         log(f"trained feature classifier ({model.info}); cached at {path}")

@@ -9,7 +9,8 @@ import torch
 from scipy.signal import correlate2d
 
 from imaginator_lite import metrics as M
-from imaginator_lite.classifier import VideoClassifier, get_classifier, load_feature_net, save_classifier
+from imaginator_lite.classifier import (VideoClassifier, get_classifier, load_feature_net, save_classifier,
+                                        train_classifier)
 from imaginator_lite.config import ModelConfig
 from imaginator_lite.generator import Generator
 from imaginator_lite.store import ClipDataset
@@ -102,6 +103,14 @@ def test_conditional_accuracy_sanity():
 def faces(tmp_path_factory):
     return make_synthetic_store(tmp_path_factory.mktemp("m") / "faces", "faces", n_identities=8, image_size=32,
                                 frames=16, seed=1, progress=False)
+
+
+def test_classifier_trains_at_least_min_steps_on_a_small_store(faces):
+    train = ClipDataset(faces, "train", 16, random_window=True)
+    batches_per_epoch = max(1, len(train) // 32)  # EpochSampler drops the last partial batch
+    assert batches_per_epoch < 10  # a few dozen clips: 2 epochs alone would leave the judge near chance
+    assert train_classifier(train, epochs=2, width=4, progress=False, min_steps=0).info["steps"] == 2 * batches_per_epoch
+    assert train_classifier(train, epochs=2, width=4, progress=False, min_steps=25).info["steps"] == 25
 
 
 def test_classifier_cache_and_evaluate_with_baselines(faces, tmp_path):

@@ -1,0 +1,72 @@
+"""The tour: its pass mark, and the real run from the README's first command (about 4-5 min on 2 cores)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from imaginator_lite.cli import main
+from imaginator_lite.tour import tour_verdict, verdict_text
+
+CHANCE = 1 / 6
+
+
+def _results(**model_overrides):
+    model = {"l1": 0.05, "ssim": 0.88, "psnr": 28.0, "psnr_official": 28.0, "moving_l1": 0.15, "fd": 0.4,
+             "conditional_accuracy": 0.9}
+    model.update(model_overrides)
+    return {
+        "model": model,
+        "copy_first_frame": {"l1": 0.01, "ssim": 0.93, "psnr": 46.0, "psnr_official": 29.8, "moving_l1": 0.28,
+                             "fd": 8.0, "conditional_accuracy": CHANCE},
+        "class_mean_motion": {"l1": 0.01, "ssim": 0.95, "psnr": 43.0, "psnr_official": 31.0, "moving_l1": 0.22,
+                              "fd": 1.0, "conditional_accuracy": 0.89},
+    }
+
+
+def test_verdict_passes_on_motion_metrics_and_reports_the_rest():
+    verdict = tour_verdict(_results(), CHANCE)
+    assert verdict["passed"]
+    assert verdict["checks"] == {"fd_beats_all_baselines": True, "moving_l1_beats_all_baselines": True,
+                                 "conditional_accuracy_over_chance": True}
+    beats = verdict["model_beats_all_baselines"]
+    assert beats["fd"] and beats["moving_l1"] and not beats["l1"] and not beats["ssim"]
+    assert verdict_text(verdict).startswith("PASS")
+
+
+@pytest.mark.parametrize("override, failed_check", [
+    ({"fd": 1.5}, "fd_beats_all_baselines"),                  # worse than class-mean motion's 1.0
+    ({"moving_l1": 0.22}, "moving_l1_beats_all_baselines"),   # a tie is not a win
+    ({"conditional_accuracy": 0.45}, "conditional_accuracy_over_chance"),  # below 3 x 1/6
+])
+def test_verdict_fails_when_one_check_fails(override, failed_check):
+    verdict = tour_verdict(_results(**override), CHANCE)
+    assert not verdict["passed"]
+    assert [k for k, v in verdict["checks"].items() if not v] == [failed_check]
+    assert verdict_text(verdict).startswith("FAIL")
+
+
+def test_verdict_needs_a_model_baselines_and_features():
+    with pytest.raises(ValueError, match="at least one baseline"):
+        tour_verdict({"model": _results()["model"]}, CHANCE)
+    results = _results()
+    del results["model"]["fd"]
+    with pytest.raises(ValueError, match="feature network"):
+        tour_verdict(results, CHANCE)
+
+
+@pytest.mark.slow
+def test_the_tour_meets_its_criterion_on_held_out_identities(tmp_path, capsys):
+    """`imaginator-lite tour` with no time budget (so the result does not depend on machine load)."""
+    out = tmp_path / "tour"
+    code = main(["tour", "--out", str(out), "--no-progress", "--time-budget", "0"])
+    printed = capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert code == 0, printed
+    assert metrics["passed"] and all(metrics["criterion"]["checks"].values())
+    assert metrics["steps"] == metrics["settings"]["steps"] and not metrics["stopped_early_by_time_budget"]
+    assert set(metrics["results"]) == {"model", "copy_first_frame", "class_mean_video", "class_mean_motion"}
+    assert metrics["results"]["model"]["clips"] == 72  # 12 unseen identities x 6 expressions
+    assert "PASS" in printed
+    for name in ("checkpoint.pt", "log.csv", "loss_curve.png", "grid_identities_x_expressions.gif"):
+        assert (out / name).is_file(), name

@@ -181,3 +181,18 @@ def test_load_generator_official_paper_file(tmp_path):
     image, z, label = torch.rand(1, 3, 64, 64) * 2 - 1, torch.randn(1, 512), torch.tensor([4])
     with torch.no_grad():
         assert torch.equal(loaded(image, z, label), paper(image, z, label))
+
+
+def test_tensorboard_logs_every_loss(tmp_path, dataset):
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    trainer = Trainer(TINY, _cfg(tmp_path, steps=3, log_every=1), dataset)
+    trainer.train()
+    runs = list((tmp_path / "tensorboard").glob("events.out.tfevents.*"))
+    assert len(runs) == 1, runs
+    acc = event_accumulator.EventAccumulator(str(tmp_path / "tensorboard"))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {"loss/g_total", "loss/l1", "loss/d_video", "loss/d_image"} <= tags
+    l1 = acc.Scalars("loss/l1")
+    assert [e.step for e in l1] == [1, 2, 3]
+    assert l1[-1].value == pytest.approx(trainer.history[-1]["l1"], rel=1e-6)

@@ -10,6 +10,7 @@ Timings on a shared machine are noisy: compare numbers from the same run only.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -131,7 +132,7 @@ def bench_train(device: torch.device, quick: bool, meta: dict, cuda_path: bool) 
             trainer = Trainer(cfg, TrainConfig(steps=1, batch_size=batch, device=str(device), precision=precision,
                                                out_dir=None, progress=False, **opt), data)
             videos, labels = data.get_batch(list(range(batch)))
-            step = lambda: trainer.train_step(videos, labels)  # noqa: E731
+            step = functools.partial(trainer.train_step, videos, labels)
             flops = count_flops(step) if not opt.get("compile") else None
             times = timed(step, device, repeats=2 if quick or preset == "paper" else 5, warmup=1)
             sec = statistics.median(times)

@@ -1,7 +1,8 @@
 """The tour: render synthetic faces, train the `small` preset on CPU, evaluate on held-out identities.
 
 Writes to out_dir: data/ (the clip store), checkpoint.pt, log.csv, history.json, loss_curve.png,
-samples/, grid_identities_x_expressions.gif, metrics.json (model vs two baselines), classifier.pt.
+samples/, grid_identities_x_expressions.gif, metrics.json (model vs the baselines), comparison.png
+(SSIM per frame, L1 where the face moves, Frechet distance), the cached feature classifier.
 """
 from __future__ import annotations
 
@@ -125,7 +126,7 @@ def run_tour(out_dir: str | os.PathLike = "runs/tour", settings: TourSettings | 
     from .store import ClipDataset
     from .synthetic import make_synthetic_store
     from .training import Trainer, TrainConfig
-    from .viz import save_gif, video_grid
+    from .viz import plot_comparison, save_gif, video_grid
 
     settings = settings or TourSettings()
     out = Path(out_dir)
@@ -161,6 +162,7 @@ def run_tour(out_dir: str | os.PathLike = "runs/tour", settings: TourSettings | 
     classifier = get_classifier(store, cfg.frames, cache_dir=out, epochs=settings.classifier_epochs,
                                 width=settings.classifier_width, seed=settings.seed, progress=progress)
     results = evaluate_with_baselines(trainer.G.eval(), test, train, feature_net=classifier)
+    plot_comparison(results, out / "comparison.png")
     times["evaluate_s"] = time.perf_counter() - t2
 
     log("[4/4] writing the identity x expression grid")

@@ -139,3 +139,42 @@ def animate(video: torch.Tensor | np.ndarray, fps: int = 8, scale: float = 2.0):
         return (im,)
 
     return animation.FuncAnimation(fig, update, frames=len(frames), interval=1000 / fps, blit=True)
+
+
+def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = None):
+    """Model vs baselines on held-out clips: SSIM per frame, L1 where the face moves, Frechet distance.
+
+    results: {'model': {...}, baseline: {...}} as from metrics.evaluate_with_baselines. Returns the
+    matplotlib Figure (shown inline in notebooks); with `path`, also writes it as a PNG atomically.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    if not results:
+        raise ValueError("plot_comparison needs at least one method's results")
+    names = list(results)
+    panels = [("L1 where the face moves (lower is better)", "moving_l1"),
+              ("Frechet distance (lower is better)", "fd")]
+    panels = [(title, key) for title, key in panels if all(key in results[n] for n in names)]
+    fig = Figure(figsize=(4.2 * (1 + len(panels)), 3.2))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 1 + len(panels), squeeze=False)[0]
+    colors = [f"C{i}" for i in range(len(names))]
+    for name, color in zip(names, colors):
+        axes[0].plot(results[name]["ssim_per_frame"], label=name, color=color, lw=2.5 if name == "model" else 1.2)
+    axes[0].set(title="SSIM per frame (higher is better)", xlabel="frame")
+    axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0].legend(fontsize=7)
+    for ax, (title, key) in zip(axes[1:], panels):
+        values = [results[n][key] for n in names]
+        ax.bar(range(len(names)), values, color=colors)
+        ax.set_xticks(range(len(names)), [n.replace("_", "\n") for n in names], fontsize=7)
+        ax.set_title(title, fontsize=9)
+        for i, v in enumerate(values):
+            ax.annotate(f"{v:.3g}", (i, v), ha="center", va="bottom", fontsize=7)
+    fig.tight_layout()
+    if path is not None:
+        with atomic_path(Path(path)) as tmp:
+            fig.savefig(tmp, dpi=90, format="png")
+    return fig

@@ -72,8 +72,10 @@ def test_tour_quick_end_to_end(tmp_path):
     assert main(["tour", "--quick", "--out", str(out), "--no-progress"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["results"]) == {"model", "copy_first_frame", "class_mean_video", "class_mean_motion"}
-    for name in ("checkpoint.pt", "log.csv", "loss_curve.png", "grid_identities_x_expressions.gif"):
+    for name in ("checkpoint.pt", "log.csv", "loss_curve.png", "grid_identities_x_expressions.gif", "comparison.png"):
         assert (out / name).is_file(), name
+    assert "passed" in metrics and set(metrics["criterion"]["checks"]) == {
+        "fd_beats_all_baselines", "moving_l1_beats_all_baselines", "conditional_accuracy_over_chance"}
 
 
 def test_train_then_evaluate_cli(tmp_path, capsys):

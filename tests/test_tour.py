@@ -4,9 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from PIL import Image
 
 from imaginator_lite.cli import main
 from imaginator_lite.tour import tour_verdict, verdict_text
+from imaginator_lite.viz import plot_comparison
 
 CHANCE = 1 / 6
 
@@ -55,6 +57,20 @@ def test_verdict_needs_a_model_baselines_and_features():
         tour_verdict(results, CHANCE)
 
 
+def test_comparison_figure_has_a_panel_per_available_metric(tmp_path):
+    results = _results()
+    for r in results.values():
+        r["ssim_per_frame"] = [1.0, 0.95, 0.9]
+    fig = plot_comparison(results, tmp_path / "comparison.png")
+    assert len(fig.axes) == 3
+    with Image.open(tmp_path / "comparison.png") as png:
+        assert png.format == "PNG" and png.width > 300
+    del results["copy_first_frame"]["fd"]  # e.g. evaluated without a feature network
+    assert len(plot_comparison(results).axes) == 2
+    with pytest.raises(ValueError, match="at least one"):
+        plot_comparison({})
+
+
 @pytest.mark.slow
 def test_the_tour_meets_its_criterion_on_held_out_identities(tmp_path, capsys):
     """`imaginator-lite tour` with no time budget (so the result does not depend on machine load)."""
@@ -68,5 +84,5 @@ def test_the_tour_meets_its_criterion_on_held_out_identities(tmp_path, capsys):
     assert set(metrics["results"]) == {"model", "copy_first_frame", "class_mean_video", "class_mean_motion"}
     assert metrics["results"]["model"]["clips"] == 72  # 12 unseen identities x 6 expressions
     assert "PASS" in printed
-    for name in ("checkpoint.pt", "log.csv", "loss_curve.png", "grid_identities_x_expressions.gif"):
+    for name in ("checkpoint.pt", "log.csv", "loss_curve.png", "grid_identities_x_expressions.gif", "comparison.png"):
         assert (out / name).is_file(), name

@@ -71,6 +71,23 @@ def test_comparison_figure_has_a_panel_per_available_metric(tmp_path):
         plot_comparison({})
 
 
+def test_tour_command_exits_1_when_the_pass_mark_is_missed(monkeypatch, tmp_path, capsys):
+    import imaginator_lite.tour as tour
+
+    verdict = tour_verdict(_results(fd=1.5), CHANCE)
+    seen = {}
+
+    def fake_run_tour(out, settings, progress=True):
+        seen.update(out=out, settings=settings)
+        return {"passed": verdict["passed"], "criterion": verdict}
+
+    monkeypatch.setattr(tour, "run_tour", fake_run_tour)
+    assert main(["tour", "--out", str(tmp_path), "--time-budget", "0", "--steps", "5", "--no-progress"]) == 1
+    assert "criterion was not met" in capsys.readouterr().err
+    assert seen["settings"].train_budget_s is None and seen["settings"].steps == 5
+    assert main(["tour", "--quick", "--out", str(tmp_path), "--no-progress"]) == 0  # a smoke test is not judged
+
+
 @pytest.mark.slow
 def test_the_tour_meets_its_criterion_on_held_out_identities(tmp_path, capsys):
     """`imaginator-lite tour` with no time budget (so the result does not depend on machine load)."""

@@ -90,7 +90,6 @@ def verdict_text(verdict: dict[str, Any]) -> str:
     return f"{'PASS' if verdict['passed'] else 'FAIL'}: {checks}"
 
 
-
 @torch.no_grad()
 def identity_expression_grid(G, test_dataset, n_identities: int, seed: int = 0) -> torch.Tensor:
     """Rows alternate ground truth / generated for the first test identities; columns = classes.

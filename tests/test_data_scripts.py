@@ -12,10 +12,12 @@ import numpy as np
 import pytest
 
 from imaginator_lite import importers
+from imaginator_lite.importers.video_io import center_box, crop_resize, detect_face_box
 from imaginator_lite.labels import EXPRESSIONS, NATOPS_GESTURES, SMILES, WEIZMANN_ACTIONS
 from imaginator_lite.store import ClipDataset, load_meta
 
 REPO = Path(__file__).resolve().parents[1]
+ASTRONAUT = REPO / "tests" / "data" / "astronaut_256.jpg"  # a real face (NASA, public domain; see tests/data)
 SCRIPTS = ["convert_mug", "convert_uva_nemo", "convert_natops", "convert_weizmann", "convert_folder",
            "make_synthetic"]
 SIZE = 16
@@ -122,6 +124,37 @@ def test_mug_conversion_skips_and_leaves_source_untouched(mug_tree, tmp_path):
     for label, _, source, frames in clips:
         assert frames.shape[1:] == (SIZE, SIZE, 3) and label in source
         _assert_time_ordered(frames)
+
+
+def _astronaut_canvas():
+    """The 256x256 portrait pasted off-centre into a 480x360 grey frame: its face is far from the centre box."""
+    photo = cv2.cvtColor(cv2.imread(str(ASTRONAUT)), cv2.COLOR_BGR2RGB)
+    canvas = np.full((360, 480, 3), 90, np.uint8)
+    canvas[90:346, 210:466] = photo
+    return canvas
+
+
+def test_haar_cascade_finds_a_real_face():
+    photo = cv2.cvtColor(cv2.imread(str(ASTRONAUT)), cv2.COLOR_BGR2RGB)
+    x0, y0, x1, y1 = detect_face_box(photo, enlarge=1.0)
+    # the face, checked by eye: centred near (112, 56) and about 53 px wide in this 256x256 photo
+    assert abs((x0 + x1) / 2 - 112) < 8 and abs((y0 + y1) / 2 - 56) < 8 and 40 < x1 - x0 < 70
+    assert detect_face_box(np.full_like(photo, 128)) is None  # no face: None, and the converter falls back
+
+
+def test_mug_conversion_crops_the_detected_face(tmp_path):
+    canvas = _astronaut_canvas()
+    take = tmp_path / "mug" / "001" / "happiness" / "take000"
+    take.mkdir(parents=True)
+    for t in range(4):
+        cv2.imwrite(str(take / f"img_{t + 1}.png"), cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
+    summary = importers.convert_mug(tmp_path / "mug", tmp_path / "out", image_size=32, min_frames=4,
+                                   progress=False)
+    assert "face detected in 1 source(s)" in " ".join(summary.notes)
+    (_, _, _, frames), = _all_clips(tmp_path / "out")[0]
+    face = crop_resize(canvas, 32, detect_face_box(canvas, 1.4)).astype(float)
+    centre = crop_resize(canvas, 32, center_box(360, 480, 0.8)).astype(float)
+    assert np.abs(frames[0] - face).mean() < 2 < 20 < np.abs(frames[0] - centre).mean()
 
 
 def test_mug_neutral_kept_when_requested(mug_tree, tmp_path):

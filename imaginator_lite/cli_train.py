@@ -151,7 +151,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-video-disc", action="store_true", help="ablation: drop the video discriminator")
     p.add_argument("--no-image-disc", action="store_true", help="ablation: drop the image discriminator")
     p.add_argument("--device", default=None, help="auto | cpu | cuda (default auto)")
-    p.add_argument("--precision", choices=("fp32", "bf16"), default=None)
+    p.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default=None,
+                   help="bf16 autocast (CUDA; CPUs that support it), or fp16 autocast + GradScaler for older GPUs")
     p.add_argument("--compile", action="store_true", default=None, help="torch.compile the networks")
     p.add_argument("--channels-last", action="store_true", default=None)
     p.add_argument("--log-every", type=int, default=None)

@@ -34,7 +34,7 @@ from .discriminators import ImageDiscriminator, VideoDiscriminator
 from .generator import Generator
 from .losses import ADVERSARIAL_KINDS, discriminator_loss, generator_loss
 
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "fp16")
 LOSS_KEYS = ("g_total", "l1", "g_video", "g_image", "d_video", "d_image")
 
 
@@ -56,7 +56,8 @@ class TrainConfig:
     use_video_disc: bool = True         # ablation switches
     use_image_disc: bool = True
     device: str = "auto"
-    precision: str = "fp32"             # "fp32" or "bf16" (autocast on CUDA; on CPU where supported)
+    precision: str = "fp32"             # "fp32", "bf16" (autocast on CUDA; on CPU where supported) or
+                                        # "fp16" (autocast + GradScaler: GPUs without bf16, e.g. V100/T4)
     channels_last: bool = False
     compile: bool = False               # torch.compile the three networks
     log_every: int = 10
@@ -72,8 +73,7 @@ class TrainConfig:
         if self.adversarial not in ADVERSARIAL_KINDS:
             raise ValueError(f"adversarial must be one of {ADVERSARIAL_KINDS} (got {self.adversarial!r})")
         if self.precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {PRECISIONS} (got {self.precision!r}); "
-                             "fp16 is not supported, use bf16")
+            raise ValueError(f"precision must be one of {PRECISIONS} (got {self.precision!r})")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1 (got {self.batch_size})")
         if self.steps is None and self.epochs is None:
@@ -177,10 +177,13 @@ def to_channels_last(module: nn.Module) -> nn.Module:
     return module
 
 
+AUTOCAST_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
 def autocast_context(device: torch.device, precision: str):
-    """bf16 autocast on CUDA/CPU when asked for, else a no-op context."""
-    if precision == "bf16":
-        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    """bf16 / fp16 autocast on CUDA or CPU when asked for, else a no-op context."""
+    if precision in AUTOCAST_DTYPES:
+        return torch.autocast(device_type=device.type, dtype=AUTOCAST_DTYPES[precision])
     return contextlib.nullcontext()
 
 
@@ -261,6 +264,8 @@ class Trainer:
         self.optimizers: dict[str, torch.optim.Optimizer] = {
             name: torch.optim.Adam(m.parameters(), fused=fused, **adam) for name, m in self.networks().items()
         }
+        # fp16 gradients underflow without loss scaling; one scaler for the G and D updates of a step
+        self.scaler = torch.amp.GradScaler(self.device.type) if cfg.precision == "fp16" else None
         self._G, self._VD, self._ID = self.G, self.VD, self.ID  # what the step calls (maybe compiled)
         if cfg.compile:
             self._G = torch.compile(self.G)
@@ -346,8 +351,8 @@ class Trainer:
         values = self._check_finite(losses)
         opt = self.optimizers["G"]
         opt.zero_grad(set_to_none=True)
-        g_total.backward()
-        opt.step()
+        self._backward(g_total)
+        self._step(opt)
 
         # --- discriminator step
         d_losses: dict[str, torch.Tensor] = {}
@@ -364,12 +369,24 @@ class Trainer:
             for key, net in (("d_video", "VD"), ("d_image", "ID")):
                 if key in d_losses:
                     self.optimizers[net].zero_grad(set_to_none=True)
-            sum(d_losses.values()).backward()
+            self._backward(sum(d_losses.values()))
             for key, net in (("d_video", "VD"), ("d_image", "ID")):
                 if key in d_losses:
-                    self.optimizers[net].step()
+                    self._step(self.optimizers[net])
+        if self.scaler is not None:
+            self.scaler.update()
         self.step += 1
         return values
+
+    def _backward(self, loss: torch.Tensor) -> None:
+        (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
+
+    def _step(self, optimizer: torch.optim.Optimizer) -> None:
+        """optimizer.step(), through the GradScaler under fp16 (it skips steps with inf/NaN gradients)."""
+        if self.scaler is not None:
+            self.scaler.step(optimizer)
+        else:
+            optimizer.step()
 
     # ------------------------------------------------------------------ the loop
     def train(self, steps: int | None = None, time_budget_s: float | None = None) -> list[dict[str, Any]]:
@@ -501,7 +518,7 @@ class Trainer:
         if self.out_dir is not None:  # the whole history as JSON, next to each checkpoint (log.csv grows per log)
             write_text(self.out_dir / "history.json", json.dumps(self.history, indent=1))
         return save_checkpoint(path, model_cfg=self.model_cfg, generator=self.G, video_disc=self.VD,
-                               image_disc=self.ID, optimizers=self.optimizers, scaler=None,
+                               image_disc=self.ID, optimizers=self.optimizers, scaler=self.scaler,
                                train_cfg=self.cfg.to_dict(), step=self.step,
                                epoch=self.sampler.epoch if self.sampler else 0,
                                sampler_state=sampler, history=self.history)
@@ -519,6 +536,8 @@ class Trainer:
         for name, opt in self.optimizers.items():
             if name in ckpt.get("optimizers", {}):
                 opt.load_state_dict(ckpt["optimizers"][name])
+        if self.scaler is not None and ckpt.get("scaler"):
+            self.scaler.load_state_dict(ckpt["scaler"])
         self.step = int(ckpt.get("step", 0))
         self.history = list(ckpt.get("history", []))
         restore_rng_states(ckpt.get("rng", {}))

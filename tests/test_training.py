@@ -52,14 +52,17 @@ def _all_state(trainer):
     return state
 
 
-def test_resume_is_bit_identical(tmp_path, dataset, store):
-    straight = Trainer(TINY, _cfg(tmp_path / "a", steps=6), dataset)
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_resume_is_bit_identical(tmp_path, dataset, store, precision):
+    straight = Trainer(TINY, _cfg(tmp_path / "a", steps=6, precision=precision), dataset)
     straight.train()
 
-    first = Trainer(TINY, _cfg(tmp_path / "b", steps=3), ClipDataset(store, "train", 16, seed=999))
+    first = Trainer(TINY, _cfg(tmp_path / "b", steps=3, precision=precision), ClipDataset(store, "train", 16, seed=999))
     first.train()
     resumed = Trainer.resume(tmp_path / "b" / "checkpoint.pt", ClipDataset(store, "train", 16, seed=5), steps=6)
     assert resumed.step == 3
+    if precision == "fp16":  # the loss scale (and its growth tracker) travels with the checkpoint
+        assert resumed.scaler is not None and resumed.scaler.state_dict() == first.scaler.state_dict()
     resumed.train()
     assert resumed.step == 6
     a, b = _all_state(straight), _all_state(resumed)
@@ -161,6 +164,26 @@ def test_bf16_and_ablation_steps_run(tmp_path, dataset):
     out = Trainer(TINY, _cfg(tmp_path, out_dir=None, use_video_disc=False, use_image_disc=False),
                   dataset).train_step(videos, labels)
     assert set(out) == {"g_total", "l1"}
+
+
+def test_fp16_uses_a_grad_scaler_that_skips_overflowing_steps(dataset):
+    videos, labels = fetch_batch(dataset, list(range(4)))
+    trainer = Trainer(TINY, _cfg(None, out_dir=None, precision="fp16"), dataset)
+    assert Trainer(TINY, _cfg(None, out_dir=None), dataset).scaler is None
+    trainer.scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 120)  # scaled fp32 grads overflow to inf
+    before = {k: v.clone() for k, v in trainer.G.state_dict().items()}
+    out = trainer.train_step(videos, labels)
+    assert all(torch.isfinite(torch.tensor(v)) for v in out.values())
+    assert trainer.scaler.get_scale() == 2.0 ** 119  # halved after the overflow ...
+    for k, v in trainer.G.named_parameters():
+        assert torch.equal(v, before[k]), k  # ... and the update skipped
+    trainer.scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 24)
+    for _ in range(20):  # the scaler halves the scale until the scaled fp16 gradients fit, then updates
+        trainer.train_step(videos, labels)
+        if any(not torch.equal(v, before[k]) for k, v in trainer.G.named_parameters()):
+            break
+    else:
+        pytest.fail(f"no fp16 update in 20 steps (scale {trainer.scaler.get_scale()})")
 
 
 def test_train_config_validation():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -122,8 +123,7 @@ def cmd_tour(args: argparse.Namespace) -> int:
         changes["steps"] = args.steps
     if args.time_budget is not None:
         changes["train_budget_s"] = args.time_budget if args.time_budget > 0 else None
-    if changes:
-        settings = TourSettings(**{**settings.__dict__, **changes})
+    settings = dataclasses.replace(settings, **changes)
     metrics = run_tour(args.out, settings, progress=not args.no_progress)
     if args.quick:
         print("(--quick is a smoke test of the pipeline: its verdict is not meaningful)")

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .atomic import atomic_path, write_text
+from .atomic import write_text
 from .checkpoint import load_checkpoint, model_config_of, restore_rng_states, save_checkpoint
 from .config import ModelConfig
 from .device import resolve_device
@@ -211,12 +211,9 @@ class _DeferredInterrupt:
 
 def plot_loss_curves(history: list[Mapping[str, Any]], path: str | os.PathLike) -> Path:
     """Loss-curve PNG (G total, L1, D losses against step), written atomically without pyplot."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from .viz import new_figure, save_figure
 
-    path = Path(path)
-    fig = Figure(figsize=(9, 3.2))
-    FigureCanvasAgg(fig)
+    fig = new_figure((9, 3.2))
     axes = fig.subplots(1, 3)
     steps = [h["step"] for h in history]
     panels = ((axes[0], ("l1",), "L1 reconstruction"), (axes[1], ("g_video", "g_image"), "G adversarial"),
@@ -231,9 +228,7 @@ def plot_loss_curves(history: list[Mapping[str, Any]], path: str | os.PathLike) 
         if ax.lines:
             ax.legend(fontsize=8)
     fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=90)
-    return path
+    return save_figure(fig, path)
 
 
 class Trainer:

@@ -141,14 +141,30 @@ def animate(video: torch.Tensor | np.ndarray, fps: int = 8, scale: float = 2.0):
     return animation.FuncAnimation(fig, update, frames=len(frames), interval=1000 / fps, blit=True)
 
 
+def new_figure(figsize: tuple[float, float]):
+    """A matplotlib Figure on the Agg canvas, outside pyplot (no global state, safe in scripts and threads)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = 90) -> Path:
+    """Write `fig` atomically in the format of the suffix (.png, .svg, .pdf); returns the path."""
+    path = Path(path)
+    with atomic_path(path) as tmp:  # the temp name keeps the suffix, so savefig infers the format
+        fig.savefig(tmp, dpi=dpi)
+    return path
+
+
 def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = None):
     """Model vs baselines on held-out clips: SSIM per frame, L1 where the face moves, Frechet distance.
 
     results: {'model': {...}, baseline: {...}} as from metrics.evaluate_with_baselines. Returns the
     matplotlib Figure (shown inline in notebooks); with `path`, also writes it as a PNG atomically.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     if not results:
@@ -157,8 +173,7 @@ def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = N
     panels = [("L1 where the face moves (lower is better)", "moving_l1"),
               ("Frechet distance (lower is better)", "fd")]
     panels = [(title, key) for title, key in panels if all(key in results[n] for n in names)]
-    fig = Figure(figsize=(4.2 * (1 + len(panels)), 3.2))
-    FigureCanvasAgg(fig)
+    fig = new_figure((4.2 * (1 + len(panels)), 3.2))
     axes = fig.subplots(1, 1 + len(panels), squeeze=False)[0]
     colors = [f"C{i}" for i in range(len(names))]
     for name, color in zip(names, colors):
@@ -175,6 +190,5 @@ def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = N
             ax.annotate(f"{v:.3g}", (i, v), ha="center", va="bottom", fontsize=7)
     fig.tight_layout()
     if path is not None:
-        with atomic_path(Path(path)) as tmp:
-            fig.savefig(tmp, dpi=90, format="png")
+        save_figure(fig, path)
     return fig

@@ -107,6 +107,27 @@ def _rng(seed: int, kind: str, *keys: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), _KIND_CODE[kind], *[int(k) for k in keys]])
 
 
+def _render_many(kind: str, classes: Sequence[str], identities, labels, clip_indices, image_size: int,
+                 frames: int, seed: int, appearance, clip) -> np.ndarray:
+    """The render loop both datasets share: uint8 (N, T, H, W, 3), one clip per request.
+
+    appearance(identity, coords, pixel) -> (params, static layer) is computed once per identity;
+    clip(params, static, class_name, rng, coords, pixel) -> float (T, H, W, 3) video in [0, 1].
+    """
+    identities, labels, clip_indices = _check_request(
+        identities, labels, clip_indices, image_size, frames, classes)
+    coords, pixel = _pixel_grid(image_size)
+    out = np.empty((len(labels), frames, image_size, image_size, 3), np.uint8)
+    cache: dict[int, tuple[dict, np.ndarray]] = {}
+    for n, (identity, label, take) in enumerate(zip(identities, labels, clip_indices)):
+        if identity not in cache:
+            cache[identity] = appearance(identity, coords, pixel)
+        params, static = cache[identity]
+        rng = _rng(seed, kind, identity, label, take, 1)
+        out[n] = _to_uint8(clip(params, static, classes[label], rng, coords, pixel))
+    return out
+
+
 # ----------------------------------------------------------------------------- faces
 
 #: Apex parameters per expression: eye opening factor, inner / outer brow raise, brow shift
@@ -250,19 +271,16 @@ def render_faces(identities, labels, image_size: int = 64, frames: int = 32, see
     `identities` (N,) or a scalar picks the appearance; `clip_indices` (N,) tells repeated takes
     of the same identity and label apart (different onset/speed). Frame 0 is the neutral face.
     """
-    identities, labels, clip_indices = _check_request(
-        identities, labels, clip_indices, image_size, frames, EXPRESSIONS)
-    coords, pixel = _pixel_grid(image_size)
-    out = np.empty((len(labels), frames, image_size, image_size, 3), np.uint8)
-    cache: dict[int, tuple[dict, np.ndarray]] = {}
-    for n, (identity, label, clip) in enumerate(zip(identities, labels, clip_indices)):
-        if identity not in cache:
-            face = _face_identity(seed, identity)
-            cache[identity] = (face, _face_static(face, coords, pixel))
-        face, static = cache[identity]
-        curve = _expression_curve(_rng(seed, "faces", identity, label, clip, 1), frames)
-        out[n] = _to_uint8(_render_face_clip(face, EXPRESSIONS[label], curve, coords, pixel, static))
-    return out
+    def appearance(identity, coords, pixel):
+        face = _face_identity(seed, identity)
+        return face, _face_static(face, coords, pixel)
+
+    def clip(face, static, expression, rng, coords, pixel):
+        curve = _expression_curve(rng, frames)
+        return _render_face_clip(face, expression, curve, coords, pixel, static)
+
+    return _render_many("faces", EXPRESSIONS, identities, labels, clip_indices, image_size, frames, seed,
+                        appearance, clip)
 
 
 # ----------------------------------------------------------------------------- actions
@@ -419,19 +437,16 @@ def render_actions(identities, labels, image_size: int = 64, frames: int = 32, s
     Frame 0 is a random phase of the action (a window of a longer performance); walk, run and
     jump travel across the scene, facing left or right at random per clip.
     """
-    identities, labels, clip_indices = _check_request(
-        identities, labels, clip_indices, image_size, frames, ACTIONS)
-    coords, pixel = _pixel_grid(image_size)
-    out = np.empty((len(labels), frames, image_size, image_size, 3), np.uint8)
-    cache: dict[int, tuple[dict, np.ndarray]] = {}
-    for n, (identity, label, clip) in enumerate(zip(identities, labels, clip_indices)):
-        if identity not in cache:
-            actor = _actor_identity(seed, identity)
-            cache[identity] = (actor, _action_static(actor, coords, pixel))
-        actor, static = cache[identity]
-        pose = _action_pose(ACTIONS[label], actor, _rng(seed, "actions", identity, label, clip, 1), frames)
-        out[n] = _to_uint8(_render_action_clip(actor, pose, coords, pixel, static))
-    return out
+    def appearance(identity, coords, pixel):
+        actor = _actor_identity(seed, identity)
+        return actor, _action_static(actor, coords, pixel)
+
+    def clip(actor, static, action, rng, coords, pixel):
+        pose = _action_pose(action, actor, rng, frames)
+        return _render_action_clip(actor, pose, coords, pixel, static)
+
+    return _render_many("actions", ACTIONS, identities, labels, clip_indices, image_size, frames, seed,
+                        appearance, clip)
 
 
 # ----------------------------------------------------------------------------- datasets

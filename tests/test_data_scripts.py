@@ -59,6 +59,14 @@ def _snapshot(root):
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def _convert_read_only(convert, src, out, **kwargs):
+    """Run a converter quietly and check that it left every source file byte-for-byte as it was."""
+    before = _snapshot(src)
+    summary = convert(src, out, progress=False, **kwargs)
+    assert _snapshot(src) == before, "the converter modified its source folder"
+    return summary
+
+
 def _store_bytes(root):
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -104,10 +112,8 @@ def mug_tree(tmp_path):
 
 
 def test_mug_conversion_skips_and_leaves_source_untouched(mug_tree, tmp_path):
-    before = _snapshot(mug_tree)
-    summary = importers.convert_mug(mug_tree, tmp_path / "out", image_size=SIZE, min_frames=32,
-                                   fractions=(0.6, 0.2, 0.2), progress=False)
-    assert _snapshot(mug_tree) == before
+    summary = _convert_read_only(importers.convert_mug, mug_tree, tmp_path / "out", image_size=SIZE, min_frames=32,
+                                 fractions=(0.6, 0.2, 0.2))
     assert summary.converted_clips == 10 and summary.converted_sources == 10
     assert summary.skipped["too short"] == ["003/sadness/take005"]
     assert summary.skipped["unknown class"] == ["002/boredom/take000"]
@@ -216,9 +222,7 @@ def test_uva_nemo_conversion(tmp_path):
     _write_corrupt(src / "005_spontaneous_smile_3.avi")
     _write_video(src / "006_deliberate_smile_1.mp4", 12)
     _write_video(src / "007_laugh_1.mp4", 36)
-    before = _snapshot(src)
-    summary = importers.convert_uva_nemo(src, tmp_path / "out", image_size=SIZE, progress=False)
-    assert _snapshot(src) == before
+    summary = _convert_read_only(importers.convert_uva_nemo, src, tmp_path / "out", image_size=SIZE)
     assert summary.converted_clips == 7
     assert summary.skipped["unreadable"] == ["005_spontaneous_smile_3.avi"]
     assert summary.skipped["too short"] == ["006_deliberate_smile_1.mp4"]
@@ -250,9 +254,7 @@ def test_natops_conversion_with_segments(tmp_path):
         "g01 s02 1 0 35\n"
         "g02 s03 1 10 59\n g02 s03 2 50 99\n"
         "g01 s04 1 0 40\n")
-    before = _snapshot(src)
-    summary = importers.convert_natops(src, tmp_path / "out", image_size=SIZE, progress=False)
-    assert _snapshot(src) == before
+    summary = _convert_read_only(importers.convert_natops, src, tmp_path / "out", image_size=SIZE)
     assert summary.converted_clips == 4
     assert summary.skipped["no segments"] == ["g03s01.avi"]
     assert summary.skipped["segment outside video"] == ["g02s03.avi"]
@@ -285,9 +287,7 @@ def test_weizmann_conversion(tmp_path):
     _write_corrupt(src / "eli_jump.avi")
     _write_video(src / "eli_bend.avi", 8)
     _write_video(src / "eli_dance.avi", 34)
-    before = _snapshot(src)
-    summary = importers.convert_weizmann(src, tmp_path / "out", image_size=SIZE, progress=False)
-    assert _snapshot(src) == before
+    summary = _convert_read_only(importers.convert_weizmann, src, tmp_path / "out", image_size=SIZE)
     assert summary.converted_clips == 10
     assert summary.skipped["unreadable"] == ["eli_jump.avi"]
     assert summary.skipped["too short"] == ["eli_bend.avi"]
@@ -311,10 +311,8 @@ def test_folder_conversion_videos_and_frame_folders(tmp_path):
     _write_video(src / "nod" / "p2_short.avi", 5)
     _write_corrupt(src / "nod" / "p4_bad.avi")
     (src / "nod" / "notes.txt").write_text("ignored")
-    before = _snapshot(src)
-    summary = importers.convert_folder(src, tmp_path / "out", image_size=SIZE, identity_pattern=r"^(p\d+)_",
-                                       progress=False)
-    assert _snapshot(src) == before
+    summary = _convert_read_only(importers.convert_folder, src, tmp_path / "out", image_size=SIZE,
+                                 identity_pattern=r"^(p\d+)_")
     assert summary.converted_clips == 4
     assert summary.skipped["too short"] == ["nod/p2_short.avi"]
     assert summary.skipped["unreadable"] == ["nod/p4_bad.avi"]

@@ -21,8 +21,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from imaginator_lite.store import ClipDataset, StoreWriter  # noqa: E402
-from imaginator_lite.synthetic import render_actions, render_faces  # noqa: E402
+from imaginator_lite.data.store import ClipDataset, StoreWriter  # noqa: E402
+from imaginator_lite.data.synthetic import render_actions, render_faces  # noqa: E402
 
 
 class Timer:

@@ -24,10 +24,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from imaginator_lite.blocks import make_up_block  # noqa: E402
-from imaginator_lite.config import ModelConfig, UpBlockSpec  # noqa: E402
+from imaginator_lite.models.blocks import make_up_block  # noqa: E402
+from imaginator_lite.models.config import ModelConfig, UpBlockSpec  # noqa: E402
 from imaginator_lite.device import resolve_device  # noqa: E402
-from imaginator_lite.generator import Generator  # noqa: E402
+from imaginator_lite.models.generator import Generator  # noqa: E402
 from imaginator_lite.training import Trainer, TrainConfig  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -165,7 +165,7 @@ def bench_blocks(device: torch.device, quick: bool, meta: dict) -> list[dict]:
     """(1+2)D vs full 3D transposed block at matched parameters, and the whole small generator both ways."""
     rows = []
     batch = 4 if quick else 16
-    from imaginator_lite.blocks import matched_width
+    from imaginator_lite.models.blocks import matched_width
     # a decoder-like block: 262 -> 64 channels, (t, d) = (4, 4), 8x8x8 -> 16x16x16 (the SPEC's example)
     for n_in, n_out, size in ((262, 64, 8), (134, 32, 16)):
         spec = UpBlockSpec(n_in, matched_width(n_in, n_out, 4, 4), n_out, 4, 2, 1, 4, 2, 1, False)

@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""Convert a weizmann download into an imaginator-lite clip store (thin wrapper; logic in imaginator_lite.importers)."""
+"""Convert a weizmann download into an imaginator-lite clip store (thin wrapper; logic in imaginator_lite.data.importers)."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from imaginator_lite.importers.cli_args import script_main  # noqa: E402
+from imaginator_lite.cli.convert_args import script_main  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -1,26 +1,31 @@
 """imaginator-lite: ImaGINator (image + label + noise -> video) as a compact, tested teaching library.
 
-Core API: ModelConfig, Generator, VideoDiscriminator, ImageDiscriminator, load_official.
-Around it: synthetic data and the clip store, the Trainer, checkpoints, generation.
+The layout follows the course: data/ (notebook 01), models/ (02, 03), training/ (04),
+evaluation/ (04, 05), generation/ (06), with pipeline.py (store, load or train, evaluate), the
+tour, the ablation study, the shipped pretrained models and the cli/ package around them.
 """
-from .blocks import TransposedConv1Plus2d, TransposedConv3d, matched_width
-from .checkpoint import load_generator
-from .config import ModelConfig
+from .data.store import ClipDataset
+from .data.synthetic import make_synthetic_store
 from .device import resolve_device
-from .discriminators import ImageDiscriminator, VideoDiscriminator
-from .generate import generate, label_grid
-from .generator import Decoder, Encoder, Generator
-from .labels import ACTIONS, EXPRESSIONS
-from .official import load_official, save_official
-from .store import ClipDataset
-from .synthetic import make_synthetic_store
-from .training import Trainer, TrainConfig
+from .generation.generate import generate, label_grid
+from .labels import ACTIONS, EXPRESSIONS, resolve_label
+from .models.blocks import TransposedConv1Plus2d, TransposedConv3d, matched_width
+from .models.config import ModelConfig
+from .models.discriminators import ImageDiscriminator, VideoDiscriminator
+from .models.generator import Decoder, Encoder, Generator
+from .models.official import load_official, save_official
+from .pipeline import SyntheticData, evaluate_run, load_or_train
+from .pretrained import load_pretrained
+from .training.checkpoint import load_generator
+from .training.config import TrainConfig
+from .training.trainer import Trainer
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ModelConfig", "Generator", "Encoder", "Decoder", "VideoDiscriminator", "ImageDiscriminator",
     "TransposedConv1Plus2d", "TransposedConv3d", "matched_width", "load_official", "save_official",
-    "load_generator", "generate", "label_grid", "ClipDataset", "make_synthetic_store", "Trainer",
-    "TrainConfig", "resolve_device", "EXPRESSIONS", "ACTIONS", "__version__",
+    "load_generator", "load_pretrained", "generate", "label_grid", "ClipDataset", "make_synthetic_store",
+    "SyntheticData", "load_or_train", "evaluate_run", "Trainer", "TrainConfig", "resolve_device",
+    "resolve_label", "EXPRESSIONS", "ACTIONS", "__version__",
 ]

@@ -22,15 +22,25 @@ WEIZMANN_ACTIONS: tuple[str, ...] = (
 SMILES: tuple[str, ...] = ("posed", "spontaneous")
 
 
-def label_index(name: str, classes: Sequence[str]) -> int:
-    """Index of class `name` in `classes`; raises ValueError listing the valid names."""
-    key = name.strip().lower()
-    for i, c in enumerate(classes):
-        if c.lower() == key:
-            return i
-    raise ValueError(
-        f"unknown label {name!r}; expected one of {', '.join(classes)}"
-    )
+def resolve_label(label: str | int, classes: Sequence[str]) -> int:
+    """The one label resolver: a class name (case-insensitive) or an index (int or "3") -> index.
+
+    ValueError naming the valid labels for an unknown name or an index out of range.
+    """
+    if isinstance(label, str):
+        key = label.strip().lower()
+        if not key.lstrip("-").isdigit():
+            for i, c in enumerate(classes):
+                if c.lower() == key:
+                    return i
+            raise ValueError(f"unknown label {label!r}; expected one of {', '.join(classes)} "
+                             f"(or an index 0..{len(classes) - 1})")
+        label = int(key)
+    index = int(label)
+    if not 0 <= index < len(classes):
+        raise ValueError(f"label index {index} out of range; expected 0..{len(classes) - 1} "
+                         f"({', '.join(classes)})")
+    return index
 
 
 #: NATOPS aircraft-handling gestures, named by their file-name number `gXX` (g01..g24).

@@ -1,5 +1,5 @@
 """The model sub-commands of the console script."""
-from imaginator_lite.cli import main
+from imaginator_lite.cli.main import main
 
 
 def test_info_lists_presets_with_official_counts(capsys):

@@ -5,8 +5,8 @@ from torch import nn
 
 from imaginator_lite import (ImageDiscriminator, ModelConfig, TransposedConv1Plus2d, TransposedConv3d,
                              VideoDiscriminator, Generator, matched_width)
-from imaginator_lite.blocks import make_up_block
-from imaginator_lite.losses import discriminator_loss, generator_loss
+from imaginator_lite.models.blocks import make_up_block
+from imaginator_lite.models.losses import discriminator_loss, generator_loss
 
 PRESETS = ModelConfig.preset_names()
 

@@ -11,10 +11,10 @@ import cv2
 import numpy as np
 import pytest
 
-from imaginator_lite import importers
-from imaginator_lite.importers.video_io import center_box, crop_resize, detect_face_box
+from imaginator_lite.data import importers
+from imaginator_lite.data.importers.video_io import center_box, crop_resize, detect_face_box
 from imaginator_lite.labels import EXPRESSIONS, NATOPS_GESTURES, SMILES, WEIZMANN_ACTIONS
-from imaginator_lite.store import ClipDataset, load_meta
+from imaginator_lite.data.store import ClipDataset, load_meta
 
 REPO = Path(__file__).resolve().parents[1]
 ASTRONAUT = REPO / "tests" / "data" / "astronaut_256.jpg"  # a real face (NASA, public domain; see tests/data)
@@ -174,7 +174,7 @@ def test_mug_resume_after_interruption_and_rerun(mug_tree, tmp_path, monkeypatch
     reference = tmp_path / "reference"
     importers.convert_mug(mug_tree, reference, image_size=SIZE, progress=False)
 
-    import imaginator_lite.importers.datasets as datasets
+    import imaginator_lite.data.importers.datasets as datasets
     real_reader, calls = datasets.read_frame_folder, []
 
     def flaky_reader(*args, **kwargs):
@@ -360,13 +360,14 @@ def test_script_main_converts_and_reports_errors(tmp_path, capsys):
     assert "converted 2 source(s)" in capsys.readouterr().out
     (tmp_path / "empty").mkdir()
     assert script.main([str(tmp_path / "empty"), "--out", str(tmp_path / "o2")]) == 2
-    assert "expected <actor>_<action>.avi" in capsys.readouterr().out
+    assert "expected <actor>_<action>.avi" in capsys.readouterr().err
 
 
 def test_cli_data_group(tmp_path, capsys):
     import argparse
 
-    from imaginator_lite import cli_data
+    from imaginator_lite.cli import data as cli_data
+    from imaginator_lite.cli.main import main
 
     parser = argparse.ArgumentParser(prog="imaginator-lite")
     cli_data.register(parser.add_subparsers(dest="command"))
@@ -377,9 +378,8 @@ def test_cli_data_group(tmp_path, capsys):
     assert args.func(args) == 0
     out = capsys.readouterr().out
     assert "walk, run, jump, wave1, wave2, bend" in out and "train" in out
-    args = parser.parse_args(["data", "info", str(tmp_path / "missing")])
-    assert args.func(args) == 2
-    assert "imaginator-lite data synth" in capsys.readouterr().out
+    assert main(["data", "info", str(tmp_path / "missing")]) == 2
+    assert "imaginator-lite data synth" in capsys.readouterr().err
     _write_video(tmp_path / "w" / "daria_walk.avi", 34)
     args = parser.parse_args(["data", "convert", "weizmann", str(tmp_path / "w"), "--out", str(tmp_path / "c"),
                               "--size", "16", "--no-progress"])

@@ -7,11 +7,11 @@ import pytest
 import torch
 from PIL import Image
 
-from imaginator_lite.checkpoint import save_checkpoint
-from imaginator_lite.cli import main
-from imaginator_lite.config import ModelConfig
-from imaginator_lite.generate import generate, label_grid
-from imaginator_lite.generator import Generator
+from imaginator_lite.training.checkpoint import save_checkpoint
+from imaginator_lite.cli.main import main
+from imaginator_lite.models.config import ModelConfig
+from imaginator_lite.generation.generate import generate, label_grid
+from imaginator_lite.models.generator import Generator
 from imaginator_lite.labels import EXPRESSIONS
 
 TINY = ModelConfig.preset("tiny")
@@ -80,13 +80,13 @@ def test_tour_quick_end_to_end(tmp_path):
 
 def test_train_then_evaluate_cli(tmp_path, capsys):
     out = tmp_path / "run"
+    root = tmp_path / "data"
     assert main(["train", "--synthetic", "faces", "--identities", "6", "--preset", "tiny", "--steps", "2",
-                 "--batch-size", "4", "--device", "cpu", "--out", str(out)]) == 0
+                 "--batch-size", "4", "--device", "cpu", "--out", str(out), "--data-root", str(root)]) == 0
     ckpt = out / "checkpoint.pt"
-    assert main(["train", "--resume", str(ckpt), "--steps", "3", "--out", str(out),
-                 "--synthetic", "faces", "--identities", "6"]) == 0
-    data = next(out.glob("synthetic-faces-*"))
+    assert main(["train", "--resume", str(ckpt), "--steps", "3", "--out", str(out)]) == 0  # store from run.json
+    data = root / "faces-32px-16f-6id-seed0"
     assert main(["evaluate", "--checkpoint", str(ckpt), "--data", str(data), "--no-features",
-                 "--device", "cpu", "--out", str(tmp_path / "eval.json")]) == 0
+                 "--device", "cpu", "--out", str(tmp_path / "eval")]) == 0
     assert "copy_first_frame" in capsys.readouterr().out
-    assert json.loads((tmp_path / "eval.json").read_text())["results"]["model"]["clips"] > 0
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["results"]["model"]["clips"] > 0

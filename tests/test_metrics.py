@@ -8,13 +8,14 @@ import pytest
 import torch
 from scipy.signal import correlate2d
 
-from imaginator_lite import metrics as M
-from imaginator_lite.classifier import (VideoClassifier, get_classifier, load_feature_net, save_classifier,
+from imaginator_lite.evaluation import metrics as M
+from imaginator_lite.evaluation.evaluate import evaluate_with_baselines, summary_table
+from imaginator_lite.evaluation.classifier import (VideoClassifier, get_classifier, load_feature_net, save_classifier,
                                         train_classifier)
-from imaginator_lite.config import ModelConfig
-from imaginator_lite.generator import Generator
-from imaginator_lite.store import ClipDataset
-from imaginator_lite.synthetic import make_synthetic_store
+from imaginator_lite.models.config import ModelConfig
+from imaginator_lite.models.generator import Generator
+from imaginator_lite.data.store import ClipDataset
+from imaginator_lite.data.synthetic import make_synthetic_store
 
 
 def _videos(seed=0, b=2, t=3, s=32):
@@ -128,7 +129,7 @@ def test_classifier_cache_and_evaluate_with_baselines(faces, tmp_path):
     train = ClipDataset(faces, "train", 16, random_window=False)
     torch.manual_seed(0)
     G = Generator(ModelConfig.preset("tiny")).eval()
-    results = M.evaluate_with_baselines(G, test, train, feature_net=net)
+    results = evaluate_with_baselines(G, test, train, feature_net=net)
     assert set(results) == {"model", "copy_first_frame", "class_mean_video", "class_mean_motion"}
     for r in results.values():
         assert {"ssim", "psnr", "psnr_official", "l1", "moving_l1", "motion_l1", "fd", "conditional_accuracy",
@@ -136,7 +137,7 @@ def test_classifier_cache_and_evaluate_with_baselines(faces, tmp_path):
         assert 0 <= r["conditional_accuracy"] <= 1
     assert results["copy_first_frame"]["appearance_ssim"] == pytest.approx(1.0, abs=1e-5)
     assert results["model"]["l1"] > results["copy_first_frame"]["l1"]  # an untrained G is worse than copying
-    assert "copy_first_frame" in M.summary_table(results)
+    assert "copy_first_frame" in summary_table(results)
     # the class-mean video ignores the input, so it keeps no appearance: worse than copying the frame
     assert results["class_mean_video"]["l1"] > results["copy_first_frame"]["l1"]
     assert results["class_mean_video"]["appearance_ssim"] < 0.9

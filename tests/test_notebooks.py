@@ -99,7 +99,7 @@ def test_nbval_checked_outputs_reproduce(tmp_path):
 
 
 def test_cli_selects_notebooks():
-    from imaginator_lite.cli_notebooks import select_notebooks
+    from imaginator_lite.cli.notebooks import select_notebooks
 
     assert [p.name[:2] for p in select_notebooks(NOTEBOOKS_DIR, ["02,05"])] == ["02", "05"]
     with pytest.raises(ValueError, match="no notebook matches 09"):
@@ -108,7 +108,7 @@ def test_cli_selects_notebooks():
 
 @pytest.mark.slow
 def test_cli_reports_the_failing_cell(tmp_path, capsys):
-    from imaginator_lite.cli import main
+    from imaginator_lite.cli.main import main
 
     books = tmp_path / "books"
     books.mkdir()

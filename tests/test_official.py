@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from imaginator_lite import ModelConfig, load_official, save_official
-from imaginator_lite.labels import EXPRESSIONS, label_index
-from imaginator_lite.official import library_to_official
+from imaginator_lite.labels import EXPRESSIONS, resolve_label
+from imaginator_lite.models.official import library_to_official
 from official_reference import (RefGenerator, RefImageDiscriminator, RefVideoDiscriminator, randomise_)
 
 
@@ -60,7 +60,7 @@ def test_official_generator_loads_and_gives_same_outputs(tmp_path, paper):
     g = torch.Generator().manual_seed(0)
     image = torch.rand(2, 3, 64, 64, generator=g) * 2 - 1
     z = torch.randn(2, 512, generator=g)
-    label = torch.tensor([label_index("happiness", EXPRESSIONS), label_index("sadness", EXPRESSIONS)])
+    label = torch.tensor([resolve_label("happiness", EXPRESSIONS), resolve_label("sadness", EXPRESSIONS)])
     assert label.tolist() == [4, 0]  # the official one-hot order
     onehot = torch.nn.functional.one_hot(label, 6).float()
     with torch.no_grad():

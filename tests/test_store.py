@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from imaginator_lite.store import (ClipDataset, StoreWriter, first_frame, iterate_batches, load_meta,
+from imaginator_lite.data.batching import iterate_batches
+from imaginator_lite.data.store import (ClipDataset, StoreWriter, first_frame, load_meta,
                                    store_info, to_model_video)
 
 CLASSES = ("a", "b", "c")

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from imaginator_lite.labels import ACTIONS, EXPRESSIONS
-from imaginator_lite.store import ClipDataset, split_identities
-from imaginator_lite.synthetic import make_synthetic_store, render_actions, render_faces, render_clips
+from imaginator_lite.data.store import ClipDataset, split_identities
+from imaginator_lite.data.synthetic import make_synthetic_store, render_actions, render_faces, render_clips
 
 RENDERERS = {"faces": render_faces, "actions": render_actions}
 

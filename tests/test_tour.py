@@ -6,9 +6,9 @@ import json
 import pytest
 from PIL import Image
 
-from imaginator_lite.cli import main
-from imaginator_lite.tour import tour_verdict, verdict_text
-from imaginator_lite.viz import plot_comparison
+from imaginator_lite.cli.main import main
+from imaginator_lite.evaluation.verdict import tour_verdict, verdict_text
+from imaginator_lite.generation.viz import plot_comparison
 
 CHANCE = 1 / 6
 
@@ -84,7 +84,7 @@ def test_tour_command_exits_1_when_the_pass_mark_is_missed(monkeypatch, tmp_path
     monkeypatch.setattr(tour, "run_tour", fake_run_tour)
     assert main(["tour", "--out", str(tmp_path), "--time-budget", "0", "--steps", "5", "--no-progress"]) == 1
     assert "criterion was not met" in capsys.readouterr().err
-    assert seen["settings"].train_budget_s is None and seen["settings"].steps == 5
+    assert seen["settings"].train_budget_s is None and seen["settings"].train.steps == 5
     assert main(["tour", "--quick", "--out", str(tmp_path), "--no-progress"]) == 0  # a smoke test is not judged
 
 
@@ -97,7 +97,7 @@ def test_the_tour_meets_its_criterion_on_held_out_identities(tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert code == 0, printed
     assert metrics["passed"] and all(metrics["criterion"]["checks"].values())
-    assert metrics["steps"] == metrics["settings"]["steps"] and not metrics["stopped_early_by_time_budget"]
+    assert metrics["steps"] == metrics["settings"]["train"]["steps"] and not metrics["stopped_early_by_time_budget"]
     assert set(metrics["results"]) == {"model", "copy_first_frame", "class_mean_video", "class_mean_motion"}
     assert metrics["results"]["model"]["clips"] == 72  # 12 unseen identities x 6 expressions
     assert "PASS" in printed

@@ -4,13 +4,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from imaginator_lite.checkpoint import load_checkpoint, load_generator, save_checkpoint
-from imaginator_lite.config import ModelConfig
-from imaginator_lite.generator import Generator
-from imaginator_lite.official import save_official
-from imaginator_lite.store import ClipDataset
-from imaginator_lite.synthetic import make_synthetic_store
-from imaginator_lite.training import NonFiniteLossError, Trainer, TrainConfig, fetch_batch
+from imaginator_lite.training.checkpoint import load_checkpoint, load_generator, save_checkpoint
+from imaginator_lite.models.config import ModelConfig
+from imaginator_lite.models.generator import Generator
+from imaginator_lite.models.official import save_official
+from imaginator_lite.data.store import ClipDataset
+from imaginator_lite.data.synthetic import make_synthetic_store
+from imaginator_lite.data.batching import fetch_batch
+from imaginator_lite.training import NonFiniteLossError, Trainer, TrainConfig
 
 TINY = ModelConfig.preset("tiny")
 

@@ -7,7 +7,7 @@ import torch
 pytest.importorskip("ipywidgets")
 
 from imaginator_lite import Generator, ModelConfig
-from imaginator_lite.widgets import GeneratorApp, gif_frame_count, image_from_bytes, make_generator_ui, png_bytes
+from imaginator_lite.generation.widgets import GeneratorApp, gif_frame_count, image_from_bytes, png_bytes
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def _upload_item(name, data, mime):
 
 def test_click_generate_gives_gif_with_all_frames(tiny_generator, tmp_path):
     cfg = tiny_generator.cfg
-    app = make_generator_ui(tiny_generator, images=_images(cfg), out_dir=tmp_path, mp4=True)
+    app = GeneratorApp(tiny_generator, images=_images(cfg), out_dir=tmp_path, mp4=True)
     assert app.output.value == b""
     app.image_picker.value = "id1"
     app.label.value = cfg.class_names.index("happiness")

@@ -1,15 +1,16 @@
 """Turn video tensors into things people look at: uint8 frames, frame strips, grids, GIF and MP4 files."""
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 from einops import rearrange
 
-from .atomic import atomic_path
+from ..atomic import atomic_path
 
 
 def to_uint8_frames(video: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -192,3 +193,24 @@ def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = N
     if path is not None:
         save_figure(fig, path)
     return fig
+
+
+def plot_loss_curves(history: list[Mapping[str, Any]], path: str | os.PathLike) -> Path:
+    """Loss-curve PNG (G total, L1, D losses against step), written atomically without pyplot."""
+    fig = new_figure((9, 3.2))
+    axes = fig.subplots(1, 3)
+    steps = [h["step"] for h in history]
+    panels = ((axes[0], ("l1",), "L1 reconstruction"), (axes[1], ("g_video", "g_image"), "G adversarial"),
+              (axes[2], ("d_video", "d_image"), "D losses"))
+    for ax, keys, title in panels:
+        for key in keys:
+            values = [h.get(key) for h in history]
+            if any(v is not None for v in values):
+                ax.plot(steps, [math.nan if v is None else v for v in values], label=key)
+        ax.set_title(title)
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss")
+        if ax.lines:
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)

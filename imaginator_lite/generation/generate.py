@@ -8,24 +8,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from .generator import Generator
-from .labels import label_index
-
-
-def resolve_label(label: str | int, class_names) -> int:
-    """Class name (case-insensitive) or index -> index; ValueError naming the valid labels."""
-    if isinstance(label, str):
-        if label.strip().lstrip("-").isdigit():
-            label = int(label)
-        else:
-            return label_index(label, class_names)
-    index = int(label)
-    if not 0 <= index < len(class_names):
-        raise ValueError(f"label index {index} out of range; expected 0..{len(class_names) - 1} "
-                         f"({', '.join(class_names)})")
-    return index
+from ..data.batching import fetch_batch
+from ..models.generator import Generator
+from ..labels import resolve_label
 
 
 def prepare_image(image: torch.Tensor | str | os.PathLike, size: int) -> torch.Tensor:
@@ -69,6 +57,28 @@ def label_grid(G: Generator, image: torch.Tensor | str | os.PathLike, seed: int 
     z = torch.randn(1, cfg.dim_z, generator=torch.Generator().manual_seed(int(seed))).to(device).expand(k, -1)
     G.eval()
     return G(img[None].expand(k, -1, -1, -1), z, torch.arange(k, device=device)).float().cpu()
+
+
+@torch.no_grad()
+def identity_expression_grid(G, test_dataset, n_identities: int, seed: int = 0) -> torch.Tensor:
+    """Rows alternate ground truth / generated for the first test identities; columns = classes.
+
+    Returns videos (2*n_identities*n_classes, 3, T, H, W) in row-major order.
+    """
+    classes = G.cfg.n_classes
+    rows = []
+    identities = list(dict.fromkeys(test_dataset.identities.tolist()))[:n_identities]
+    for identity in identities:
+        clip_of_class = {}
+        for i, (ident, lab) in enumerate(zip(test_dataset.identities.tolist(), test_dataset.labels.tolist())):
+            if ident == identity and lab not in clip_of_class:
+                clip_of_class[lab] = i
+        if len(clip_of_class) < classes:
+            continue
+        real, _ = fetch_batch(test_dataset, [clip_of_class[c] for c in range(classes)], np.random.default_rng(0))
+        rows.append(real)
+        rows.append(label_grid(G, real[0, :, 0], seed=seed))
+    return torch.cat(rows) if rows else torch.empty(0)
 
 
 def save_generated(videos: torch.Tensor, path: str | os.PathLike, ncols: int | None = None, fps: int = 8) -> Path:

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from ..labels import EXPRESSIONS, SMILES, WEIZMANN_ACTIONS, NATOPS_GESTURES
+from ...labels import EXPRESSIONS, SMILES, WEIZMANN_ACTIONS, NATOPS_GESTURES
 from .driver import FaceCropCounter, SkipSource, SourceItem, run_conversion
 from .video_io import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, numeric_sort_key, read_frame_folder,
                        read_video)

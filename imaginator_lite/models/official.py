@@ -14,7 +14,7 @@ from typing import Mapping
 import torch
 from torch import nn
 
-from .atomic import torch_save
+from ..atomic import torch_save
 from .config import ModelConfig
 from .discriminators import ImageDiscriminator, VideoDiscriminator
 from .generator import Generator

@@ -14,9 +14,9 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
-from .atomic import torch_save
-from .config import ModelConfig
-from .generator import Generator
+from ..atomic import torch_save
+from ..models.config import ModelConfig
+from ..models.generator import Generator
 
 FORMAT_TAG = "imaginator-lite-checkpoint/1"
 
@@ -114,7 +114,7 @@ def model_config_of(ckpt: Mapping[str, Any]) -> ModelConfig:
 def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu",
                    cfg: ModelConfig | None = None) -> Generator:
     """Generator in eval mode from OUR checkpoint or an OFFICIAL generator .pth (paper preset by default)."""
-    from .device import resolve_device
+    from ..device import resolve_device
 
     path = Path(path)
     device = resolve_device(device)
@@ -124,8 +124,51 @@ def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu",
         G = Generator(model_cfg)
         G.load_state_dict(obj["generator"])
         return G.to(device).eval()
-    from .official import as_state_dict, load_official_state
+    from ..models.official import as_state_dict, load_official_state
 
     G = Generator(cfg or ModelConfig.preset("paper"))
     load_official_state(G, as_state_dict(obj, path), source=str(path))
     return G.to(device).eval()
+
+
+def save_trainer(trainer: Any, path: str | os.PathLike) -> Path:
+    """A Trainer's full state (weights, optimisers, loss scaler, every RNG stream, sampler, history)."""
+    sampler = {
+        "noise_generator": trainer.noise_generator.get_state(),
+        "frame_generator": trainer.frame_generator.get_state(),
+        "epoch_sampler": trainer.sampler.state_dict() if trainer.sampler else None,
+        "window_rng": trainer.window_rng.bit_generator.state,
+    }
+    return save_checkpoint(path, model_cfg=trainer.model_cfg, generator=trainer.G, video_disc=trainer.VD,
+                           image_disc=trainer.ID, optimizers=trainer.optimizers, scaler=trainer.scaler,
+                           train_cfg=trainer.cfg.to_dict(), step=trainer.step,
+                           epoch=trainer.sampler.epoch if trainer.sampler else 0,
+                           sampler_state=sampler, history=trainer.history)
+
+
+def restore_trainer(trainer: Any, ckpt: Mapping[str, Any]) -> None:
+    """Inverse of `save_trainer` on a loaded checkpoint: the run continues bit for bit."""
+    for name, key in (("G", "generator"), ("VD", "video_discriminator"), ("ID", "image_discriminator")):
+        net = trainer.networks().get(name)
+        if net is None:
+            continue
+        if ckpt.get(key) is None:
+            raise ValueError(f"checkpoint has no {key} weights but this run uses it; "
+                             "resume with the same use_video_disc/use_image_disc switches")
+        net.load_state_dict(ckpt[key])
+    for name, opt in trainer.optimizers.items():
+        if name in ckpt.get("optimizers", {}):
+            opt.load_state_dict(ckpt["optimizers"][name])
+    if trainer.scaler is not None and ckpt.get("scaler"):
+        trainer.scaler.load_state_dict(ckpt["scaler"])
+    trainer.step = int(ckpt.get("step", 0))
+    trainer.history = list(ckpt.get("history", []))
+    restore_rng_states(ckpt.get("rng", {}))
+    sampler = ckpt.get("sampler") or {}
+    if "noise_generator" in sampler:
+        trainer.noise_generator.set_state(sampler["noise_generator"])
+        trainer.frame_generator.set_state(sampler["frame_generator"])
+    if sampler.get("epoch_sampler") is not None and trainer.sampler is not None:
+        trainer.sampler.load_state_dict(sampler["epoch_sampler"])
+    if sampler.get("window_rng") is not None:
+        trainer.window_rng.bit_generator.state = sampler["window_rng"]

@@ -9,10 +9,10 @@ def _count(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def cmd_info(args: argparse.Namespace) -> int:
-    from .config import ModelConfig
-    from .discriminators import ImageDiscriminator, VideoDiscriminator
-    from .generator import Generator
+def run_info(args: argparse.Namespace) -> int:
+    from ..models.config import ModelConfig
+    from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
+    from ..models.generator import Generator
 
     names = [args.preset] if args.preset else ModelConfig.preset_names()
     print(f"{'preset':8s} {'video':>12s} {'G params':>12s} {'VD params':>11s} {'ID params':>10s}  mid widths")
@@ -24,18 +24,18 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sample(args: argparse.Namespace) -> int:
+def run_sample(args: argparse.Namespace) -> int:
     import torch
 
-    from .config import ModelConfig
-    from .generator import Generator
-    from .labels import label_index
-    from .viz import save_video, video_grid
+    from ..models.config import ModelConfig
+    from ..models.generator import Generator
+    from ..labels import resolve_label
+    from ..generation.viz import save_video, video_grid
 
     cfg = ModelConfig.preset(args.preset)
     torch.manual_seed(args.seed)
     G = Generator(cfg).eval()
-    labels = [label_index(args.label, cfg.class_names)] if args.label else list(range(cfg.n_classes))
+    labels = [resolve_label(args.label, cfg.class_names)] if args.label else list(range(cfg.n_classes))
     image = torch.rand(1, 3, cfg.image_size, cfg.image_size) * 2 - 1
     with torch.no_grad():
         videos = G(image.expand(len(labels), -1, -1, -1), G.sample_noise(len(labels)), torch.tensor(labels))
@@ -47,11 +47,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="list presets with their parameter counts")
     p.add_argument("--preset", default=None, help="only this preset")
-    p.set_defaults(func=cmd_info)
+    p.set_defaults(func=run_info)
 
     p = sub.add_parser("sample", help="build a model and write a sample video grid (untrained weights)")
     p.add_argument("--preset", default="tiny")
     p.add_argument("--label", default=None, help="one class name (default: one video per class)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="runs/sample.gif", help=".gif or .mp4")
-    p.set_defaults(func=cmd_sample)
+    p.set_defaults(func=run_sample)

@@ -184,12 +184,6 @@ class GeneratorApp:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
-def make_generator_ui(G: torch.nn.Module, class_names: Sequence[str] | None = None, images=None,
-                      **kwargs) -> GeneratorApp:
-    """Build a `GeneratorApp` (display it as the last expression of a cell)."""
-    return GeneratorApp(G, class_names, images, **kwargs)
-
-
 def gif_frame_count(data: bytes) -> int:
     """Number of frames in GIF bytes (for tests and sanity checks)."""
     from PIL import Image

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import datasets
+from ..data.importers import datasets
 
 __all__ = ["CONVERTERS", "add_split_arguments", "add_convert_arguments", "run_convert", "build_parser", "script_main"]
 
@@ -91,10 +91,8 @@ def build_parser(dataset: str, prog: str | None = None) -> argparse.ArgumentPars
 
 
 def script_main(dataset: str, argv=None, prog: str | None = None) -> int:
-    """Entry point of data_scripts/convert_<dataset>.py; errors print one line and return 2."""
+    """Entry point of data_scripts/convert_<dataset>.py; errors leave through the CLI's one error path."""
+    from .main import run
+
     args = build_parser(dataset, prog).parse_args(argv)
-    try:
-        return run_convert(dataset, args)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}")
-        return 2
+    return run(prog or f"convert {dataset}", lambda a: run_convert(dataset, a), args)

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .labels import ACTIONS, EXPRESSIONS, label_index
+from ..labels import ACTIONS, EXPRESSIONS, resolve_label
 from .store import StoreWriter, split_identities
 
 __all__ = [
@@ -76,16 +76,7 @@ def _to_uint8(video: np.ndarray) -> np.ndarray:
 
 def _as_label_indices(labels, classes: Sequence[str]) -> list[int]:
     """Names or integers -> integer class indices, validated against `classes`."""
-    out = []
-    for label in labels:
-        if isinstance(label, str):
-            out.append(label_index(label, classes))
-        else:
-            index = int(label)
-            if not 0 <= index < len(classes):
-                raise ValueError(f"label index {index} out of range 0..{len(classes) - 1}")
-            out.append(index)
-    return out
+    return [resolve_label(label if isinstance(label, str) else int(label), classes) for label in labels]
 
 
 def _check_request(identities, labels, clip_indices, image_size, frames, classes):

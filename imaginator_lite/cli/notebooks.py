@@ -44,7 +44,7 @@ def describe_failure(exc: BaseException) -> str:
     return "\n".join(lines)
 
 
-def run_notebooks(books: list[Path], out_dir: Path, parameters: dict, kernel_name: str = "python3",
+def execute_notebooks(books: list[Path], out_dir: Path, parameters: dict, kernel_name: str = "python3",
                   timeout: int | None = None, progress: bool = True) -> dict[str, dict]:
     """Execute each notebook with papermill into out_dir (cwd = its folder); returns name -> {ok, seconds, error}."""
     import papermill as pm
@@ -67,12 +67,12 @@ def run_notebooks(books: list[Path], out_dir: Path, parameters: dict, kernel_nam
     return results
 
 
-def _cmd_notebooks(args: argparse.Namespace) -> int:
+def run_notebooks(args: argparse.Namespace) -> int:
     folder = find_notebooks_dir(args.notebooks_dir)
     books = select_notebooks(folder, args.only)
     parameters = {"QUICK": not args.full}
     print(f"running {len(books)} notebook(s) from {folder} in {'full' if args.full else 'quick'} mode -> {args.out}")
-    results = run_notebooks(books, Path(args.out), parameters, args.kernel, args.timeout)
+    results = execute_notebooks(books, Path(args.out), parameters, args.kernel, args.timeout)
     for name, r in results.items():
         print(f"  {'ok    ' if r['ok'] else 'FAILED'} {name:40s} {r['seconds']:7.1f}s")
     failed = [n for n, r in results.items() if not r["ok"]]
@@ -94,4 +94,4 @@ def register(sub) -> None:
     p.add_argument("--notebooks-dir", default=None, help="folder holding the tutorials (default ./notebooks)")
     p.add_argument("--kernel", default="python3", help="Jupyter kernel name (default python3: this interpreter)")
     p.add_argument("--timeout", type=int, default=None, help="per-cell timeout in seconds (default none)")
-    p.set_defaults(func=_cmd_notebooks)
+    p.set_defaults(func=run_notebooks)

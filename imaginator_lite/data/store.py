@@ -18,14 +18,15 @@ import shutil
 import uuid
 import warnings
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 
-from .atomic import write_json
+from ..atomic import write_json
+from ..labels import resolve_label
 __all__ = [
-    "FORMAT_VERSION", "SPLITS", "StoreWriter", "ClipDataset", "iterate_batches", "first_frame",
+    "FORMAT_VERSION", "SPLITS", "StoreWriter", "ClipDataset", "first_frame",
     "load_meta", "store_info", "split_identities", "to_model_video",
 ]
 
@@ -254,12 +255,7 @@ class StoreWriter:
         if clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[1:] != expected or clip.shape[0] < 1:
             raise ValueError(f"clip must be uint8 (T, {self.image_size}, {self.image_size}, 3) with T >= 1, "
                              f"got {clip.dtype} {clip.shape}; resize frames to the store's image_size")
-        if isinstance(label, str):
-            from .labels import label_index
-            label = label_index(label, self.classes)
-        label = int(label)
-        if not 0 <= label < len(self.classes):
-            raise ValueError(f"label index {label} out of range for {len(self.classes)} classes")
+        label = resolve_label(label if isinstance(label, str) else int(label), self.classes)
         if isinstance(identity, np.integer):
             identity = int(identity)
         self._files[split].write(np.ascontiguousarray(clip).tobytes())
@@ -470,24 +466,3 @@ class ClipDataset(torch.utils.data.Dataset):
             start = self._start(int(i), rng)
             batch[b] = self.data[start:start + self.frames]
         return to_model_video(batch, out), torch.from_numpy(self.labels[indices])
-
-
-def iterate_batches(dataset: ClipDataset, batch_size: int = 64, shuffle: bool = True,
-                    seed: int | None = None, drop_last: bool = True,
-                    reuse_buffer: bool = False) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """One epoch of (videos (B, 3, T, H, W), labels (B,)) batches via ClipDataset.get_batch.
-
-    `reuse_buffer=True` fills the same video tensor every step (about 3x faster on CPU): use
-    it when each batch is consumed before the next is drawn (a training loop), not when
-    batches are kept.
-    """
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(dataset)) if shuffle else np.arange(len(dataset))
-    stop = len(order) - (len(order) % batch_size if drop_last else 0)
-    buffer = None
-    for start in range(0, stop, batch_size):
-        chosen = order[start:start + batch_size]
-        if reuse_buffer and (buffer is None or buffer.shape[0] != len(chosen)):
-            size = dataset.image_size
-            buffer = torch.empty((len(chosen), 3, dataset.frames, size, size), dtype=torch.float32)
-        yield dataset.get_batch(chosen, generator=rng, out=buffer if reuse_buffer else None)

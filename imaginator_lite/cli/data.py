@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["register", "add_synth_arguments", "run_synth", "run_info"]
+__all__ = ["register", "add_synth_arguments", "run_data_synth", "run_data_info", "run_data_convert"]
 
 
 def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `data synth` (also used by data_scripts/make_synthetic.py)."""
-    from .importers.cli_args import add_split_arguments
+    from .convert_args import add_split_arguments
 
     parser.add_argument("--kind", choices=("faces", "actions"), default="faces", help="which synthetic set")
     parser.add_argument("--out", required=True, help="clip store folder to write")
@@ -20,10 +20,10 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     add_split_arguments(parser, seed_help="seed (same seed -> identical store)")
 
 
-def run_synth(args) -> int:
+def run_data_synth(args) -> int:
     """Handler of `data synth`."""
-    from .store import store_info
-    from .synthetic import make_synthetic_store
+    from ..data.store import store_info
+    from ..data.synthetic import make_synthetic_store
 
     root = make_synthetic_store(args.out, kind=args.kind, n_identities=args.identities, image_size=args.size,
                                 frames=args.frames, seed=args.seed, clips_per_identity=args.clips_per_identity,
@@ -44,33 +44,24 @@ def _print_info(info: dict) -> None:
             print("         " + ", ".join(f"{k} {v}" for k, v in s["per_class"].items()))
 
 
-def run_info(args) -> int:
+def run_data_info(args) -> int:
     """Handler of `data info`."""
-    from .store import store_info
+    from ..data.store import store_info
 
-    try:
-        _print_info(store_info(args.dir))
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}")
-        return 2
+    _print_info(store_info(args.dir))
     return 0
 
 
-def _convert_handler(dataset: str):
-    def handler(args) -> int:
-        from .importers.cli_args import run_convert
+def run_data_convert(args) -> int:
+    """Handler of `data convert <dataset>`."""
+    from .convert_args import run_convert
 
-        try:
-            return run_convert(dataset, args)
-        except (FileNotFoundError, ValueError) as error:
-            print(f"error: {error}")
-            return 2
-    return handler
+    return run_convert(args.dataset, args)
 
 
 def register(subparsers) -> None:
     """Add the `data` command group (synth, convert <dataset>, info) to a CLI's subparsers."""
-    from .importers.cli_args import CONVERTERS, add_convert_arguments
+    from .convert_args import CONVERTERS, add_convert_arguments
 
     data = subparsers.add_parser("data", help="make, convert and inspect clip stores")
     data_sub = data.add_subparsers(dest="data_command", metavar="{synth,convert,info}")
@@ -78,7 +69,7 @@ def register(subparsers) -> None:
 
     synth = data_sub.add_parser("synth", help="render a synthetic faces/actions clip store")
     add_synth_arguments(synth)
-    synth.set_defaults(func=run_synth)
+    synth.set_defaults(func=run_data_synth)
 
     convert = data_sub.add_parser("convert", help="convert a real dataset download into a clip store")
     convert_sub = convert.add_subparsers(dest="dataset", metavar="{" + ",".join(CONVERTERS) + "}")
@@ -86,8 +77,8 @@ def register(subparsers) -> None:
     for name, (_, description) in CONVERTERS.items():
         sub = convert_sub.add_parser(name, help=description, description=description)
         add_convert_arguments(sub, name)
-        sub.set_defaults(func=_convert_handler(name))
+        sub.set_defaults(func=run_data_convert)
 
     info = data_sub.add_parser("info", help="print classes, clips and frames per split of a store")
     info.add_argument("dir", help="clip store folder")
-    info.set_defaults(func=run_info)
+    info.set_defaults(func=run_data_info)

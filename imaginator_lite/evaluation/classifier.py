@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .atomic import torch_save
+from ..atomic import torch_save
+from ..data.batching import BatchReader, EpochSampler, ordered_batches
 
 CLASSIFIER_FORMAT = "imaginator-lite-classifier/1"
 
@@ -109,8 +110,6 @@ def train_classifier(dataset: Any, epochs: int = 12, batch_size: int = 32, lr: f
 
     Stores train/val accuracy and the step count in `model.info`.
     """
-    from .training import EpochSampler, fetch_batch
-
     torch.manual_seed(seed)
     n_classes = len(dataset.classes)
     model = VideoClassifier(n_classes, width).to(device)
@@ -118,11 +117,11 @@ def train_classifier(dataset: Any, epochs: int = 12, batch_size: int = 32, lr: f
     sampler = EpochSampler(len(dataset), batch_size, seed)
     steps = max(1, min_steps, int(epochs * sampler.batches_per_epoch))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps)
-    window_rng = np.random.default_rng(seed)
+    read, window_rng = BatchReader(dataset), np.random.default_rng(seed)
     correct = seen = 0
     model.train()
     for step in tqdm(range(steps), desc="train classifier", disable=not progress, unit="step"):
-        videos, labels = fetch_batch(dataset, sampler.next_indices(), window_rng)
+        videos, labels = read(sampler.next_indices(), window_rng)
         if torch.rand(()) < 0.5:  # horizontal flip augmentation
             videos = videos.flip(-1)
         videos, labels = videos.to(device), labels.to(device)
@@ -146,8 +145,6 @@ def train_classifier(dataset: Any, epochs: int = 12, batch_size: int = 32, lr: f
 @torch.no_grad()
 def classifier_accuracy(model: nn.Module, dataset: Any, batch_size: int = 64, device: str | torch.device = "cpu") -> float:
     """Fraction of clips of `dataset` whose argmax logit equals their label."""
-    from .training import ordered_batches
-
     model.eval()
     rng = np.random.default_rng(0)
     correct = 0
@@ -178,7 +175,7 @@ def get_classifier(store_root: str | os.PathLike, frames: int, cache_dir: str | 
                    device: str | torch.device = "cpu", log: Callable[[str], None] | None = None,
                    min_steps: int = MIN_CLASSIFIER_STEPS) -> VideoClassifier:
     """The cached classifier for this store/clip length, training (and caching) it on first use."""
-    from .store import ClipDataset
+    from ..data.store import ClipDataset
 
     settings = {"epochs": epochs, "min_steps": min_steps, "width": width, "seed": seed}
     key = classifier_cache_key(store_root, frames, settings)

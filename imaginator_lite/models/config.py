@@ -5,7 +5,7 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from .labels import EXPRESSIONS
+from ..labels import EXPRESSIONS
 
 BLOCK_TYPES = ("1+2d", "3d")
 

@@ -1,0 +1,82 @@
+"""`imaginator-lite evaluate`: a checkpoint or a shipped model against the three baselines, judged."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _generator(args: argparse.Namespace):
+    """(G, a description, the pretrained model card or None)."""
+    if args.pretrained:
+        from ..pretrained import load_pretrained, model_card
+        return load_pretrained(args.pretrained, args.device), f"pretrained '{args.pretrained}'", model_card(args.pretrained)
+    if not args.checkpoint:
+        raise ValueError("give --checkpoint CKPT or --pretrained faces|actions")
+    from ..training.checkpoint import load_generator
+    return load_generator(args.checkpoint, args.device), str(args.checkpoint), None
+
+
+def _store(args: argparse.Namespace, G, card) -> Path:
+    """--data, or held-out synthetic identities rendered from --seed (never the training seed)."""
+    from ..pipeline import SyntheticData, check_store_fits
+
+    if args.data:
+        check_store_fits(args.data, G.cfg, args.split)
+        return Path(args.data)
+    if args.synthetic is None:
+        raise ValueError("give --data STORE or --synthetic faces|actions with a --seed")
+    if card is not None and args.seed == card["data"]["seed"]:
+        raise ValueError(f"seed {args.seed} rendered the identities this model was trained on; "
+                         f"pick another --seed so that every identity is unseen")
+    spec = SyntheticData.for_model(G.cfg, args.synthetic, args.identities, args.seed)
+    return spec.store(args.data_root, progress=not args.no_progress)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from ..atomic import write_json
+    from ..evaluation.classifier import load_feature_net
+    from ..evaluation.evaluate import summary_table
+    from ..evaluation.verdict import verdict_text
+    from ..pipeline import Judge, evaluate_run
+
+    G, source, card = _generator(args)
+    store = _store(args, G, card)
+    net = load_feature_net(args.feature_weights) if args.feature_weights else None
+    metrics = evaluate_run(G, store, split=args.split, judge=Judge(cache_dir=args.cache_dir), feature_net=net,
+                           use_features=not args.no_features, batch_size=args.batch_size, seed=args.seed,
+                           progress=not args.no_progress, log=print)
+    print(summary_table(metrics["results"]))
+    if metrics["criterion"] is not None:
+        print(f"criterion: {metrics['criterion']['text']}\n{verdict_text(metrics['criterion'])}")
+    if args.out:
+        path = write_json(Path(args.out) / "metrics.json", {"generator": source, **metrics})
+        print(f"wrote {path}")
+    if metrics["passed"] is False:
+        print("the pass mark was not met", file=sys.stderr)
+        return 1
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `evaluate` to the `imaginator-lite` parser."""
+    p = sub.add_parser("evaluate", help="SSIM/PSNR/L1/FD/conditional accuracy vs three baselines, judged by the pass mark")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--checkpoint", help="our checkpoint or an official generator .pth")
+    which.add_argument("--pretrained", choices=("faces", "actions"), help="a model shipped with the package")
+    data = p.add_mutually_exclusive_group()
+    data.add_argument("--data", help="clip store folder")
+    data.add_argument("--synthetic", choices=("faces", "actions"),
+                      help="render held-out synthetic identities from --seed (into --data-root)")
+    p.add_argument("--identities", type=int, default=80, help="identities of the --synthetic store (default 80)")
+    p.add_argument("--data-root", default="runs/data", help="where synthetic stores live (default runs/data)")
+    p.add_argument("--split", default="test", choices=("train", "val", "test"))
+    p.add_argument("--feature-weights", default=None, help="user feature network (classifier file or TorchScript)")
+    p.add_argument("--no-features", action="store_true", help="skip FD and conditional accuracy (and the verdict)")
+    p.add_argument("--cache-dir", default=None, help="where the default classifier is cached")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--seed", type=int, default=0, help="seed of the noise and of --synthetic identities")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--out", default=None, help="write OUT/metrics.json (with the criterion and `passed`)")
+    p.set_defaults(func=run_evaluate)

@@ -1,0 +1,133 @@
+"""`imaginator-lite train | tour`: train on a clip store or synthetic data; the 10-minute tour.
+
+The train flags are generated from TrainConfig's fields, so every default is written once, and
+every argument is checked (the recipe, the preset, the store, a resumed checkpoint) before any
+store is rendered or any step is trained.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from ..training.config import TrainConfig, cli_fields
+
+DEFAULT_PRESET = "small"
+RUN_FILE = "run.json"  # beside the checkpoint: the store and preset a run trains on, for --resume
+
+
+def add_train_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field (default None, so that a given flag can be told from a default)."""
+    for f in cli_fields():
+        name = f.name.replace("_", "-")
+        help_text = f"{f.metadata['help']} (default {f.default})"
+        if isinstance(f.default, bool):
+            flag = f.metadata.get("flag", f"--no-{name}" if f.default else f"--{name}")
+            parser.add_argument(flag, dest=f.name, action="store_false" if f.default else "store_true",
+                                default=None, help=help_text)
+        else:
+            parser.add_argument(f"--{name}", dest=f.name, type=f.metadata.get("type", type(f.default)),
+                                choices=f.metadata.get("choices"), default=None, help=help_text)
+
+
+def given_train_flags(args: argparse.Namespace) -> dict:
+    """The TrainConfig fields given on the command line."""
+    return {f.name: getattr(args, f.name) for f in cli_fields() if getattr(args, f.name, None) is not None}
+
+
+def _resume_plan(args: argparse.Namespace, overrides: dict):
+    """(model config, store) of a resumed run, after checking the flags against the checkpoint."""
+    from ..training.checkpoint import load_checkpoint, model_config_of
+    from ..training.trainer import check_resume
+
+    ckpt = load_checkpoint(args.resume)
+    cfg = model_config_of(ckpt)
+    if args.preset is not None and args.preset != cfg.name:
+        raise ValueError(f"{args.resume} holds a '{cfg.name}' model (step {ckpt.get('step', 0)}) but --preset "
+                         f"{args.preset} was given: drop --preset to resume it, or train a new model with another --out")
+    check_resume(args.resume, ckpt, overrides)
+    recorded = Path(args.resume).parent / RUN_FILE
+    store = args.data or (json.loads(recorded.read_text())["store"] if recorded.is_file() else None)
+    if store is None:
+        raise ValueError(f"no {RUN_FILE} beside {args.resume} says which store it trained on; pass --data STORE")
+    return cfg, Path(store)
+
+
+def _new_plan(args: argparse.Namespace):
+    """(model config, store) of a new run: the preset checked against --data, or a synthetic store."""
+    from ..models.config import ModelConfig
+    from ..pipeline import SyntheticData, model_for_store
+
+    preset = args.preset or DEFAULT_PRESET
+    if args.data:
+        return model_for_store(args.data, preset), Path(args.data)
+    cfg = ModelConfig.preset(preset)
+    spec = SyntheticData.for_model(cfg, args.synthetic, args.identities, args.seed if args.seed is not None else 0)
+    return cfg, spec
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from ..atomic import write_json
+    from ..pipeline import SyntheticData, check_store_fits, open_split
+    from ..training.trainer import Trainer
+
+    overrides = {**given_train_flags(args), "out_dir": args.out}
+    base = TrainConfig(**overrides)  # validates every training flag before any work
+    cfg, store = _resume_plan(args, overrides) if args.resume else _new_plan(args)
+    if isinstance(store, SyntheticData):
+        store = store.store(args.data_root, progress=base.progress)
+    check_store_fits(store, cfg)
+    dataset = open_split(store, cfg, "train")
+    if args.resume:
+        trainer = Trainer.resume(args.resume, dataset, **overrides)
+    else:
+        trainer = Trainer(cfg, base, dataset)
+        write_json(Path(args.out) / RUN_FILE, {"store": str(store), "preset": cfg.name, "argv": sys.argv[1:]})
+    trainer.train()
+    print(f"trained to step {trainer.step}; checkpoint {trainer.checkpoint_path}")
+    return 0
+
+
+def run_tour(args: argparse.Namespace) -> int:
+    from ..tour import TourSettings, run_tour as tour
+
+    settings = TourSettings.quick() if args.quick else TourSettings()
+    if args.steps is not None:
+        settings = dataclasses.replace(settings, train=settings.train.replace(steps=args.steps))
+    if args.time_budget is not None:
+        settings = dataclasses.replace(settings, train_budget_s=args.time_budget if args.time_budget > 0 else None)
+    metrics = tour(args.out, settings, progress=not args.no_progress)
+    if args.quick:
+        print("(--quick is a smoke test of the pipeline: its verdict is not meaningful)")
+        return 0
+    if not metrics["passed"]:
+        print(f"the tour's criterion was not met: {metrics['criterion']['text']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `train` and `tour` to the `imaginator-lite` parser."""
+    p = sub.add_parser("train", help="train ImaGINator on a clip store or on synthetic data")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--data", help="clip store folder (from `imaginator-lite data ...`)")
+    src.add_argument("--synthetic", choices=("faces", "actions"), default="faces",
+                     help="or train on a synthetic store, rendered into --data-root once (default: faces)")
+    p.add_argument("--identities", type=int, default=80, help="identities of the synthetic store (default 80)")
+    p.add_argument("--data-root", default="runs/data", help="where synthetic stores live (default runs/data)")
+    p.add_argument("--preset", default=None, help=f"paper | medium | small | tiny (default {DEFAULT_PRESET})")
+    p.add_argument("--out", default="runs/train", help="output folder: checkpoint, logs, samples (default runs/train)")
+    p.add_argument("--resume", default=None, help="checkpoint to continue; its recipe and preset are reused")
+    add_train_config_flags(p)
+    p.set_defaults(func=run_train)
+
+    p = sub.add_parser("tour", help="render faces, train the small preset on CPU (<10 min), evaluate, write runs/tour")
+    p.add_argument("--out", default="runs/tour")
+    p.add_argument("--quick", action="store_true", help="a few steps of the tiny preset (smoke test)")
+    p.add_argument("--steps", type=int, default=None, help="override the number of training steps")
+    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                   help="stop training after this many seconds (default 420; 0 = no limit, fully deterministic)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_tour)

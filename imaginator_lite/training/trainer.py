@@ -1,0 +1,304 @@
+"""The ImaGINator training loop: one G step then one D step per batch, exactly as the official trainer.
+
+The two updates live in `steps.py`, the run's logs and pictures in `outputs.py`, the checkpoint
+state in `checkpoint.py`. Every random draw (z, frame index, batch order, window) comes from a
+seeded generator stored in the checkpoint, so N steps + resume + M steps equals N+M uninterrupted
+steps bit for bit on CPU.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import os
+import signal
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from ..data.batching import BatchReader, EpochSampler
+from ..device import resolve_device
+from ..models.config import ModelConfig
+from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
+from ..models.generator import Generator
+from .checkpoint import load_checkpoint, model_config_of, restore_trainer, save_trainer
+from .config import TrainConfig
+from .outputs import RunOutputs, sample_videos
+from .steps import (Networks, StepBatch, StepContext, Updater, autocast_context, discriminator_step,
+                    generator_step)
+
+#: TrainConfig fields a resumed run may change; the others define the recipe it continues.
+RESUMABLE_FIELDS = ("steps", "epochs", "device", "precision", "channels_last", "compile", "log_every",
+                    "sample_every", "checkpoint_every", "out_dir", "progress", "sample_count")
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN/inf; raised before any weight is updated with it."""
+
+
+class _DeferredInterrupt:
+    """While active (main thread only), the first Ctrl-C sets a flag instead of raising mid-step."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous = None
+
+    def __enter__(self) -> "_DeferredInterrupt":
+        if threading.current_thread() is threading.main_thread():
+            def handler(signum, frame):
+                if self.requested:  # second Ctrl-C: stop now
+                    raise KeyboardInterrupt
+                self.requested = True
+            with contextlib.suppress(ValueError):
+                self._previous = signal.signal(signal.SIGINT, handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def to_channels_last(module: nn.Module) -> nn.Module:
+    """4D weights -> channels_last, 5D weights -> channels_last_3d (in place)."""
+    for p in module.parameters():
+        if p.dim() == 4:
+            p.data = p.data.contiguous(memory_format=torch.channels_last)
+        elif p.dim() == 5:
+            p.data = p.data.contiguous(memory_format=torch.channels_last_3d)
+    return module
+
+
+@functools.cache
+def cpu_bf16_supported() -> bool:
+    """Whether a bf16 autocast conv runs on this CPU build."""
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            torch.nn.functional.conv2d(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 3, 3))
+        return True
+    except Exception:
+        return False
+
+
+class Trainer:
+    """Trains Generator + VideoDiscriminator + ImageDiscriminator on a clip dataset.
+
+    dataset: a ClipDataset, anything with get_batch(indices) -> (videos (B,3,T,H,W) in [-1,1],
+    labels (B,)), or __getitem__ -> (video (3,T,H,W), label). Writes logs, samples and
+    checkpoints to train_cfg.out_dir (nothing when it is None).
+    """
+
+    def __init__(self, model_cfg: ModelConfig, train_cfg: TrainConfig | None = None, dataset: Any = None) -> None:
+        self.model_cfg, self.cfg = model_cfg, train_cfg or TrainConfig()
+        cfg = self.cfg
+        self.device = resolve_device(cfg.device)
+        self.precision = cfg.precision
+        if cfg.precision == "bf16" and self.device.type == "cpu" and not cpu_bf16_supported():
+            warnings.warn("bf16 autocast is not supported on this CPU; training in fp32")
+            self.precision = "fp32"
+        torch.manual_seed(cfg.seed)  # network initialisation
+        self.G = Generator(model_cfg).to(self.device)
+        self.VD = VideoDiscriminator(model_cfg).to(self.device) if cfg.use_video_disc else None
+        self.ID = ImageDiscriminator(model_cfg).to(self.device) if cfg.use_image_disc else None
+        if cfg.channels_last:
+            for m in self.networks().values():
+                to_channels_last(m)
+        adam = dict(lr=cfg.lr, betas=tuple(cfg.betas), fused=self.device.type == "cuda")
+        self.optimizers = {name: torch.optim.Adam(m.parameters(), **adam) for name, m in self.networks().items()}
+        # fp16 gradients underflow without loss scaling; one scaler for the G and D updates of a step
+        scaler = torch.amp.GradScaler(self.device.type) if self.precision == "fp16" else None
+        maybe_compile = torch.compile if cfg.compile else (lambda m: m)
+        self.nets = Networks(*(maybe_compile(m) if m is not None else None for m in (self.G, self.VD, self.ID)))
+        self.ctx = StepContext(cfg.l1_weight, cfg.adversarial, lambda: autocast_context(self.device, self.precision),
+                               Updater(scaler), self._finite_or_raise)
+        self.noise_generator = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        self.frame_generator = torch.Generator().manual_seed(cfg.seed + 2)
+        self.window_rng = np.random.default_rng(cfg.seed + 4)
+        self.dataset = dataset
+        self.step, self.history, self.stopped_early = 0, [], False
+        self.outputs = RunOutputs(cfg.out_dir)
+
+    @property
+    def dataset(self) -> Any:
+        return self._dataset
+
+    @dataset.setter
+    def dataset(self, dataset: Any) -> None:
+        self._dataset = dataset
+        self._read = BatchReader(dataset) if dataset is not None else None
+        if not hasattr(self, "sampler") or self.sampler is None or self.sampler.n_items != len(dataset or ()):
+            self.sampler = EpochSampler(len(dataset), self.cfg.batch_size, self.cfg.seed + 3) if dataset is not None else None
+
+    @property
+    def scaler(self) -> torch.amp.GradScaler | None:
+        """The fp16 GradScaler (None in fp32 / bf16); the updater steps through it."""
+        return self.ctx.updater.scaler
+
+    @scaler.setter
+    def scaler(self, scaler: torch.amp.GradScaler | None) -> None:
+        self.ctx.updater.scaler = scaler
+
+    def networks(self) -> dict[str, nn.Module]:
+        """{'G': ..., 'VD': ..., 'ID': ...} (discriminators only when enabled)."""
+        return {name: m for name, m in (("G", self.G), ("VD", self.VD), ("ID", self.ID)) if m is not None}
+
+    @property
+    def checkpoint_path(self) -> Path | None:
+        return Path(self.cfg.out_dir) / "checkpoint.pt" if self.cfg.out_dir else None
+
+    @property
+    def total_steps(self) -> int:
+        if self.cfg.steps is not None:
+            return int(self.cfg.steps)
+        if self.sampler is None:
+            raise ValueError("epochs need a dataset to count batches")
+        return int(math.ceil(self.cfg.epochs * self.sampler.batches_per_epoch))
+
+    # ------------------------------------------------------------------ one step
+    def _finite_or_raise(self, losses: Mapping[str, torch.Tensor]) -> dict[str, float]:
+        """Loss floats; on NaN/inf undo this step's in-place buffer updates and raise before any update."""
+        values = {k: float(v.detach().float().cpu()) for k, v in losses.items()}
+        bad = {k: v for k, v in values.items() if not math.isfinite(v)}
+        if bad:
+            with torch.no_grad():  # BatchNorm running stats and spectral-norm vectors
+                for buf, saved in zip(self._buffers(), self._buffer_snapshot):
+                    buf.copy_(saved)
+            names = ", ".join(f"{k}={v}" for k, v in bad.items())
+            where = f" (last good checkpoint: {self.checkpoint_path})" if self.checkpoint_path else ""
+            raise NonFiniteLossError(
+                f"non-finite loss at step {self.step + 1}: {names}; training stopped before updating the "
+                f"weights{where}. Lower the learning rate, check the data for NaNs, or use precision='fp32'.")
+        return values
+
+    def _buffers(self) -> list[torch.Tensor]:
+        return [b for m in self.networks().values() for b in m.buffers()]
+
+    def _step_batch(self, videos: torch.Tensor, labels: torch.Tensor) -> StepBatch:
+        videos = videos.to(self.device, non_blocking=True).float()
+        labels = labels.to(self.device, non_blocking=True).long()
+        if self.cfg.channels_last:
+            videos = videos.contiguous(memory_format=torch.channels_last_3d)
+        z = torch.randn(videos.shape[0], self.model_cfg.dim_z, generator=self.noise_generator, device=self.device)
+        fake_t, real_t = torch.randint(videos.shape[2], (2,), generator=self.frame_generator).tolist()
+        return StepBatch(videos, labels, z, fake_t, real_t)
+
+    def train_step(self, videos: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+        """One G update then one D update on real videos (B,3,T,H,W) in [-1,1] and labels (B,)."""
+        batch = self._step_batch(videos, labels)
+        for m in self.networks().values():
+            m.train()
+        self._buffer_snapshot = [b.detach().clone() for b in self._buffers()]
+        fake, fake_frame, values = generator_step(self.nets, self.optimizers["G"], batch, self.ctx)
+        values.update(discriminator_step(self.nets, self.optimizers, batch, fake, fake_frame, self.ctx))
+        self.ctx.updater.end_step()
+        self.step += 1
+        return values
+
+    # ------------------------------------------------------------------ the loop
+    def train(self, steps: int | None = None, time_budget_s: float | None = None) -> list[dict[str, Any]]:
+        """Run `steps` more steps (default: up to cfg.steps / epochs); returns the history.
+
+        time_budget_s: also stop after the step during which this many seconds have passed
+        (sets `self.stopped_early`); the checkpoint, curves and samples are written as usual.
+        """
+        if self.dataset is None:
+            raise ValueError("Trainer has no dataset; pass one to Trainer(model_cfg, train_cfg, dataset)")
+        target = self.step + int(steps) if steps is not None else self.total_steps
+        self.outputs.open(self.history)
+        bar = tqdm(total=target, initial=self.step, desc="train", unit="step", disable=not self.cfg.progress,
+                   dynamic_ncols=True)
+        self.stopped_early = False
+        try:
+            self._loop(target, bar, time_budget_s)
+        except KeyboardInterrupt:
+            bar.write(f"interrupted at step {self.step}; saved {self.save()}")
+            raise
+        finally:
+            bar.close()
+            self.outputs.close()
+        if self.checkpoint_path is not None:
+            self.save()
+            self.write_pictures()
+        return self.history
+
+    def _loop(self, target: int, bar: tqdm, time_budget_s: float | None) -> None:
+        cfg, started, buffer = self.cfg, time.perf_counter(), None
+        with _DeferredInterrupt() as interrupt:
+            while self.step < target:
+                # the loop uses each batch before reading the next, so one buffer serves all
+                videos, labels = self._read(self.sampler.next_indices(), self.window_rng, out=buffer)
+                buffer = videos
+                values = self.train_step(videos, labels)
+                bar.update(1)
+                if cfg.log_every and (self.step % cfg.log_every == 0 or self.step == target):
+                    self._log(values)
+                    bar.set_postfix(l1=f"{values['l1']:.4f}", g=f"{values['g_total']:.3f}")
+                if cfg.sample_every and self.step % cfg.sample_every == 0:
+                    self.write_pictures()
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                    self.save()
+                if interrupt.requested:
+                    raise KeyboardInterrupt
+                if time_budget_s is not None and time.perf_counter() - started > time_budget_s \
+                        and self.step < target:
+                    self.stopped_early = True
+                    return
+
+    def _log(self, values: Mapping[str, float]) -> None:
+        row = {"step": self.step, "epoch": self.sampler.epoch if self.sampler else 0, **values}
+        self.history.append(row)
+        self.outputs.log(row)
+
+    # ------------------------------------------------------------------ outputs and checkpoints
+    def sample_videos(self, count: int | None = None, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
+        """(real, fake) for the first dataset clips with fixed noise; leaves all RNGs untouched."""
+        return sample_videos(self.G, self.dataset, count or self.cfg.sample_count, seed, self.device)
+
+    def write_pictures(self) -> None:
+        """The loss curve and a sample GIF of the current step."""
+        self.outputs.write_loss_curve(self.history)
+        if self.dataset is not None:
+            self.outputs.write_samples(*self.sample_videos(), step=self.step)
+
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        """Full checkpoint to `path` or out_dir/checkpoint.pt (history.json beside it)."""
+        path = Path(path) if path is not None else self.checkpoint_path
+        if path is None:
+            raise ValueError("no checkpoint path: set TrainConfig.out_dir or pass save(path)")
+        self.outputs.write_history(self.history)
+        return save_trainer(self, path)
+
+    @classmethod
+    def resume(cls, path: str | os.PathLike, dataset: Any, **overrides: Any) -> "Trainer":
+        """Rebuild a Trainer from a checkpoint (its configs, with RESUMABLE_FIELDS overridden) and restore it.
+
+        ValueError if an override changes the recipe (lr, batch size, ...) or asks for fewer total
+        steps than the checkpoint has done.
+        """
+        ckpt = load_checkpoint(path)
+        saved = check_resume(path, ckpt, overrides)
+        trainer = cls(model_config_of(ckpt), saved.replace(**overrides), dataset)
+        restore_trainer(trainer, ckpt)
+        return trainer
+
+
+def check_resume(path: str | os.PathLike, ckpt: Mapping[str, Any], overrides: Mapping[str, Any]) -> TrainConfig:
+    """The checkpoint's TrainConfig, after checking that `overrides` only change RESUMABLE_FIELDS and do
+    not ask for fewer total steps than it has done (ValueError naming both otherwise)."""
+    saved = TrainConfig.from_dict(ckpt.get("train_config", {}))
+    conflicts = [f"{k}={getattr(saved, k)!r} (asked: {v!r})" for k, v in overrides.items()
+                 if k not in RESUMABLE_FIELDS and v != getattr(saved, k)]
+    if conflicts:
+        raise ValueError(f"{path} was trained with {', '.join(conflicts)}; a resumed run continues the same "
+                         "recipe: drop those settings, or start a new run in another output folder")
+    step = int(ckpt.get("step", 0))
+    if overrides.get("steps") is not None and overrides["steps"] < step:
+        raise ValueError(f"{path} is already at step {step}; --steps {overrides['steps']} is the total to reach, "
+                         f"so give more than {step}")
+    return saved

@@ -16,6 +16,9 @@ CONVERTERS = {
     "folder": (datasets.convert_folder, "generic: SRC/<class>/<video file or folder of frames>"),
 }
 
+#: converters with a face crop: on by default for mug / uva-nemo, opt-in (--face-crop) for folder
+FACE_DATASETS = ("mug", "uva-nemo", "folder")
+
 
 def add_split_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
     """--fractions, --seed and --no-progress, shared by every command that writes a store."""
@@ -43,6 +46,11 @@ def add_convert_arguments(parser: argparse.ArgumentParser, dataset: str) -> None
     if dataset in ("mug", "uva-nemo"):
         parser.add_argument("--no-face-crop", action="store_true",
                             help="centre crop instead of the Haar-cascade face box")
+    if dataset == "folder":
+        parser.add_argument("--face-crop", action="store_true",
+                            help="crop a tracked Haar-cascade face box, as for MUG / UvA-NEMO "
+                                 "(default: the full centre square)")
+    if dataset in FACE_DATASETS:
         parser.add_argument("--face-enlarge", type=float, default=1.4, help="face box scale (default 1.4)")
         parser.add_argument("--face-cascade", default=None,
                             help="Haar cascade XML (default: OpenCV's bundled frontal-face cascade)")
@@ -64,9 +72,9 @@ def _kwargs(dataset: str, args) -> dict:
         kwargs["fps"] = args.fps
     if dataset == "mug":
         kwargs["include_neutral"] = args.include_neutral
-    if dataset in ("mug", "uva-nemo"):
-        kwargs.update(face_crop=not args.no_face_crop, face_enlarge=args.face_enlarge,
-                      face_cascade=args.face_cascade)
+    if dataset in FACE_DATASETS:
+        face_crop = args.face_crop if dataset == "folder" else not args.no_face_crop
+        kwargs.update(face_crop=face_crop, face_enlarge=args.face_enlarge, face_cascade=args.face_cascade)
     if dataset == "natops":
         kwargs["segments"] = args.segments
     if dataset == "folder":

@@ -5,16 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-
-def _generator(args: argparse.Namespace):
-    """(G, a description, the pretrained model card or None)."""
-    if args.pretrained:
-        from ..pretrained import load_pretrained, model_card
-        return load_pretrained(args.pretrained, args.device), f"pretrained '{args.pretrained}'", model_card(args.pretrained)
-    if not args.checkpoint:
-        raise ValueError("give --checkpoint CKPT or --pretrained faces|actions")
-    from ..training.checkpoint import load_generator
-    return load_generator(args.checkpoint, args.device), str(args.checkpoint), None
+from .common import add_generator_flags, load_generator_from_args
 
 
 def _store(args: argparse.Namespace, G, card) -> Path:
@@ -40,7 +31,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation.verdict import verdict_text
     from ..pipeline import Judge, evaluate_run
 
-    G, source, card = _generator(args)
+    G, source, card = load_generator_from_args(args)
     store = _store(args, G, card)
     net = load_feature_net(args.feature_weights) if args.feature_weights else None
     metrics = evaluate_run(G, store, split=args.split, judge=Judge(cache_dir=args.cache_dir), feature_net=net,
@@ -61,9 +52,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `evaluate` to the `imaginator-lite` parser."""
     p = sub.add_parser("evaluate", help="SSIM/PSNR/L1/FD/conditional accuracy vs three baselines, judged by the pass mark")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--checkpoint", help="our checkpoint or an official generator .pth")
-    which.add_argument("--pretrained", choices=("faces", "actions"), help="a model shipped with the package")
+    add_generator_flags(p)
     data = p.add_mutually_exclusive_group()
     data.add_argument("--data", help="clip store folder")
     data.add_argument("--synthetic", choices=("faces", "actions"),
@@ -75,7 +64,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-features", action="store_true", help="skip FD and conditional accuracy (and the verdict)")
     p.add_argument("--cache-dir", default=None, help="where the default classifier is cached")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0, help="seed of the noise and of --synthetic identities")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--out", default=None, help="write OUT/metrics.json (with the criterion and `passed`)")

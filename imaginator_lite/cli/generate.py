@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from .common import add_generator_flags, load_generator_from_args
+
 
 def _default_image(G, seed: int):
     """A synthetic first frame at the model's size, of an identity no shipped model was trained on."""
@@ -18,14 +20,7 @@ def _default_image(G, seed: int):
 def run_generate(args: argparse.Namespace) -> int:
     from ..generation.generate import generate, label_grid, save_generated
 
-    if args.pretrained:
-        from ..pretrained import load_pretrained
-        G = load_pretrained(args.pretrained, args.device)
-    elif args.checkpoint:
-        from ..training.checkpoint import load_generator
-        G = load_generator(args.checkpoint, args.device)
-    else:
-        raise ValueError("give --checkpoint CKPT or --pretrained faces|actions")
+    G = load_generator_from_args(args)[0]
     image = args.image if args.image else _default_image(G, args.seed)
     if args.grid:
         path = save_generated(label_grid(G, image, seed=args.seed), args.out, ncols=G.cfg.n_classes)
@@ -41,14 +36,11 @@ def run_generate(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `generate` to the `imaginator-lite` parser."""
     p = sub.add_parser("generate", help="one image + label + seed -> a video (GIF or MP4)")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--checkpoint", help="our checkpoint or an official generator .pth")
-    which.add_argument("--pretrained", choices=("faces", "actions"), help="a model shipped with the package")
+    add_generator_flags(p)
     p.add_argument("--image", default=None, help="input image (default: a synthetic face or figure)")
     p.add_argument("--label", default=None, help="class name or index, e.g. happiness")
     p.add_argument("--grid", action="store_true", help="one video per label for the same image")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--n", type=int, default=1, help="videos (different noise) for --label")
-    p.add_argument("--device", default="auto")
     p.add_argument("--out", default="clip.gif", help=".gif or .mp4")
     p.set_defaults(func=run_generate)

@@ -24,6 +24,7 @@ def add_train_config_flags(parser: argparse.ArgumentParser) -> None:
         name = f.name.replace("_", "-")
         help_text = f"{f.metadata['help']} (default {f.default})"
         if isinstance(f.default, bool):
+            help_text = f"{f.metadata['help']} (default {'on' if f.default else 'off'})"
             flag = f.metadata.get("flag", f"--no-{name}" if f.default else f"--{name}")
             parser.add_argument(flag, dest=f.name, action="store_false" if f.default else "store_true",
                                 default=None, help=help_text)

@@ -97,11 +97,26 @@ def save_video(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: 
     raise ValueError(f"unsupported video file type {suffix!r} for {path}; use .gif or .mp4")
 
 
+#: PIL modes of greyscale images deeper than 8 bits, with the value that means white.
+_DEEP_MODES = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 65535.0, "I": 65535.0, "F": 1.0}
+
+
+def to_rgb8(img):
+    """A PIL image as 8-bit RGB; 16-bit (and 32-bit) greyscale is scaled to 0..255, not clipped."""
+    from PIL import Image
+
+    if img.mode in _DEEP_MODES:
+        white = _DEEP_MODES[img.mode]
+        scaled = np.clip(np.asarray(img, dtype=np.float64) * (255.0 / white), 0, 255).round().astype(np.uint8)
+        img = Image.fromarray(scaled, mode="L")
+    return img.convert("RGB")
+
+
 def pil_to_tensor(img, size: int) -> torch.Tensor:
     """A PIL image -> (3, size, size) float in [-1, 1]: RGB, centre-cropped to square, resized."""
     from PIL import Image
 
-    img = img.convert("RGB")
+    img = to_rgb8(img)
     w, h = img.size
     s = min(w, h)
     img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)

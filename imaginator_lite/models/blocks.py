@@ -22,11 +22,24 @@ def matched_width(n_in: int, n_out: int, t: int, d: int) -> int:
     return max(1, (t * d * d * n_in * n_out) // (t * n_in + d * d * n_out))
 
 
-def _activation(last: bool) -> nn.Module:
-    return nn.Tanh() if last else nn.LeakyReLU(LEAKY_SLOPE, inplace=True)
+def _with_output_layers(layers: list[nn.Module], out_channels: int, last: bool) -> nn.Sequential:
+    """layers + BatchNorm3d + LeakyReLU, or + Tanh alone for the last (to-RGB) block."""
+    if not last:
+        layers.append(nn.BatchNorm3d(out_channels))
+    layers.append(nn.Tanh() if last else nn.LeakyReLU(LEAKY_SLOPE, inplace=True))
+    return nn.Sequential(*layers)
 
 
-class TransposedConv1Plus2d(nn.Module):
+class _UpBlock(nn.Module):
+    """A decoder block: `self.conv` maps (B, C_in, T, H, W) -> (B, C_out, T', H', W')."""
+
+    conv: nn.Sequential
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class TransposedConv1Plus2d(_UpBlock):
     """Transposed (1+2)D block: temporal (k_t,1,1) -> BN -> LReLU -> spatial (1,k_s,k_s) -> BN -> LReLU.
 
     With last=True the spatial conv is followed by Tanh and no BatchNorm (the official to_rgb).
@@ -36,39 +49,23 @@ class TransposedConv1Plus2d(nn.Module):
     def __init__(self, in_channels: int, mid_channels: int, out_channels: int, *, k_t: int, s_t: int,
                  p_t: int, k_s: int, s_s: int, p_s: int, last: bool = False) -> None:
         super().__init__()
-        layers: list[nn.Module] = [
+        self.conv = _with_output_layers([
             nn.ConvTranspose3d(in_channels, mid_channels, (k_t, 1, 1), (s_t, 1, 1), (p_t, 0, 0)),
             nn.BatchNorm3d(mid_channels),
             nn.LeakyReLU(LEAKY_SLOPE, inplace=True),
             nn.ConvTranspose3d(mid_channels, out_channels, (1, k_s, k_s), (1, s_s, s_s), (0, p_s, p_s)),
-        ]
-        if not last:
-            layers.append(nn.BatchNorm3d(out_channels))
-        layers.append(_activation(last))
-        self.conv = nn.Sequential(*layers)
-
-    def forward(self, x):
-        """(B, C_in, T, H, W) -> (B, C_out, T', H', W')."""
-        return self.conv(x)
+        ], out_channels, last)
 
 
-class TransposedConv3d(nn.Module):
+class TransposedConv3d(_UpBlock):
     """Full transposed 3D block: ConvTranspose3d (k_t,k_s,k_s) -> BN -> LReLU (Tanh, no BN, if last)."""
 
     def __init__(self, in_channels: int, out_channels: int, *, k_t: int, s_t: int, p_t: int,
                  k_s: int, s_s: int, p_s: int, last: bool = False) -> None:
         super().__init__()
-        layers: list[nn.Module] = [
+        self.conv = _with_output_layers([
             nn.ConvTranspose3d(in_channels, out_channels, (k_t, k_s, k_s), (s_t, s_s, s_s), (p_t, p_s, p_s))
-        ]
-        if not last:
-            layers.append(nn.BatchNorm3d(out_channels))
-        layers.append(_activation(last))
-        self.conv = nn.Sequential(*layers)
-
-    def forward(self, x):
-        """(B, C_in, T, H, W) -> (B, C_out, T', H', W')."""
-        return self.conv(x)
+        ], out_channels, last)
 
 
 def make_up_block(spec, block: str = "1+2d") -> nn.Module:

@@ -28,9 +28,9 @@ class TrainConfig:
     betas: tuple[float, float] = _opt((0.5, 0.999), "Adam betas", cli=False)
     l1_weight: float = _opt(100.0, "weight of the L1 reconstruction term (the paper's lambda = 100)")
     adversarial: str = _opt("bce", "adversarial loss: bce (the paper) or hinge", choices=ADVERSARIAL_KINDS)
-    use_video_disc: bool = _opt(True, "train with the video discriminator D_V (ablation: off)",
+    use_video_disc: bool = _opt(True, "use the video discriminator D_V; --no-video-disc is the ablation without it",
                                flag="--no-video-disc")
-    use_image_disc: bool = _opt(True, "train with the image discriminator D_I (ablation: off)",
+    use_image_disc: bool = _opt(True, "use the image discriminator D_I; --no-image-disc is the ablation without it",
                                flag="--no-image-disc")
     device: str = _opt("auto", "auto | cpu | cuda")
     precision: str = _opt("fp32", "fp32; bf16 autocast (CUDA, CPUs that support it); fp16 autocast + "

@@ -79,13 +79,13 @@ def convert_mug(src, out, image_size: int = 64, min_frames: int = 32, stride: in
                     items.append(SourceItem(
                         key=_relative(take, src), identity=subject.name, label=name if skip is None else None,
                         read=lambda take=take: [(_relative(take, src),
-                                                 read_frame_folder(take, image_size, stride, cropper))],
+                                                 read_frame_folder(take, image_size, stride, boxes_for=cropper))],
                         skip=skip))
     if not items:
         raise ValueError(f"no MUG takes found under {src}; expected {MUG_LAYOUT}")
     return run_conversion(items, src, out, classes, image_size, min_frames, fractions, seed,
                           kind="mug", description=f"MUG facial expressions from {src}",
-                          progress=progress, notes=lambda: [cropper.note()])
+                          progress=progress, notes=cropper.notes)
 
 
 # ----------------------------------------------------------------------------- UvA-NEMO
@@ -118,14 +118,14 @@ def convert_uva_nemo(src, out, image_size: int = 64, min_frames: int = 32, strid
             skip = ("no subject id", "file name must start with the subject number, e.g. 001_...")
         items.append(SourceItem(
             key=key, identity=subject.group(1) if subject else "", label=label,
-            read=lambda path=path, key=key: [(key, read_video(path, image_size, stride, fps, cropper))],
+            read=lambda path=path, key=key: [(key, read_video(path, image_size, stride, fps, boxes_for=cropper))],
             skip=skip))
     if not items:
         raise ValueError(f"no video files found under {src}; expected e.g. 001_deliberate_smile_1.mp4, "
                          "001_spontaneous_smile_2.mp4")
     return run_conversion(items, src, out, SMILES, image_size, min_frames, fractions, seed,
                           kind="uva-nemo", description=f"UvA-NEMO smiles from {src}",
-                          progress=progress, notes=lambda: [cropper.note()])
+                          progress=progress, notes=cropper.notes)
 
 
 # ----------------------------------------------------------------------------- NATOPS
@@ -235,13 +235,16 @@ def convert_weizmann(src, out, image_size: int = 64, min_frames: int = 32, strid
 
 def convert_folder(src, out, classes: Sequence[str] | None = None, identity_pattern: str | None = None,
                    image_size: int = 64, min_frames: int = 32, stride: int = 1, fps: float | None = None,
+                   face_crop: bool = False, face_enlarge: float = 1.4, face_cascade: str | None = None,
                    fractions=(0.7, 0.15, 0.15), seed: int = 0, progress: bool = True):
     """`src/<class>/<video file or folder of frames>` -> clip store.
 
     classes: default sorted subfolder names. identity_pattern: regex whose first group (or whole
     match) of the entry name is the identity used for splitting; default each entry is its own.
+    face_crop: opt-in face track as in MUG / UvA-NEMO (default: the full centre square).
     """
     src = _require_source(src)
+    cropper = FaceCropCounter(True, face_enlarge, cascade_path=face_cascade) if face_crop else None
     class_dirs = _sorted_dirs(src) if src.is_dir() else []
     classes = list(classes) if classes else sorted(d.name for d in class_dirs)
     pattern = re.compile(identity_pattern) if identity_pattern else None
@@ -261,13 +264,14 @@ def convert_folder(src, out, classes: Sequence[str] | None = None, identity_patt
             skip = None if class_dir.name in classes else (
                 "unknown class", f"{class_dir.name!r} is not one of {', '.join(classes)}")
             if is_video:
-                read = lambda entry=entry, key=key: [(key, read_video(entry, image_size, stride, fps))]
+                read = lambda entry=entry, key=key: [(key, read_video(entry, image_size, stride, fps, cropper))]
             else:
-                read = lambda entry=entry, key=key: [(key, read_frame_folder(entry, image_size, stride))]
+                read = lambda entry=entry, key=key: [(key, read_frame_folder(entry, image_size, stride, cropper))]
             items.append(SourceItem(key=key, identity=identity, label=class_dir.name if skip is None else None,
                                     read=read, skip=skip))
     if not items:
         raise ValueError(f"no videos or frame folders found under {src}; expected "
                          "<src>/<class>/<video file or folder of numbered images>")
     return run_conversion(items, src, out, classes, image_size, min_frames, fractions, seed,
-                          kind="folder", description=f"class folders from {src}", progress=progress)
+                          kind="folder", description=f"class folders from {src}", progress=progress,
+                          notes=cropper.notes if cropper else None)

@@ -67,10 +67,11 @@ class ConversionSummary:
 
 
 class FaceCropCounter:
-    """Box chooser that detects a face and falls back to a fixed centre box, counting both.
+    """Per-clip crop boxes: a tracked face (see face_track), or a fixed centre box, counting both.
 
-    When Haar detection is unavailable (e.g. OpenCV 5 wheels), every source uses the centre
-    box and the summary note says why.
+    Called with a clip's RGB frames (H, W, 3) it returns one box per frame (or a single box for
+    all of them). When Haar detection is unavailable (e.g. OpenCV 5 wheels), every source uses
+    the centre box and the note says why.
     """
 
     def __init__(self, enabled: bool = True, enlarge: float = 1.4, fallback_fraction: float = 0.8,
@@ -80,27 +81,43 @@ class FaceCropCounter:
         self.enabled, self.enlarge, self.fallback_fraction = enabled, enlarge, fallback_fraction
         self.cascade_path = cascade_path
         self.problem = face_detector_problem(cascade_path) if enabled else None
-        self.detected, self.fallback = 0, 0
+        self.detected, self.fallback = 0, 0  # sources with / without any face
+        self.frames, self.found, self.carried, self.jump = 0, 0, 0, 0.0  # frames of face-cropped sources
 
-    def __call__(self, frame_rgb):
-        from .video_io import center_box, detect_face_box
+    def __call__(self, frames) -> list:
+        """Crop boxes for a clip's RGB frames (H, W, 3): the face track (T boxes), else [centre box]."""
+        from .face_track import detect_boxes, track_face
+        from .video_io import center_box
 
-        box = None
-        if self.enabled and self.problem is None:
-            box = detect_face_box(frame_rgb, self.enlarge, self.cascade_path)
-        if box is None:
+        if not self.enabled or self.problem is not None:
+            self.fallback += 1  # one box for every frame, from the first frame's size
+            return [center_box(*next(iter(frames)).shape[:2], self.fallback_fraction)]
+        raw, shape = detect_boxes(frames, self.enlarge, self.cascade_path)
+        track = track_face(raw, *shape)
+        self.frames += len(raw)
+        if track is None:
             self.fallback += 1
-            return center_box(*frame_rgb.shape[:2], self.fallback_fraction)
+            return [center_box(*shape, self.fallback_fraction)]
         self.detected += 1
-        return box
+        self.found, self.carried = self.found + track.found, self.carried + track.carried
+        self.jump = max(self.jump, track.jump)
+        return track.boxes
 
-    def note(self) -> str | None:
+    def notes(self) -> list[str]:
+        """Summary lines: sources with / without a face, and per frame: found, carried, largest box jump."""
         if not self.enabled:
-            return None
+            return []
         if self.problem:
-            return f"face detection unavailable ({self.problem}): {self.fallback} source(s) used the fixed centre box"
-        return (f"face detected in {self.detected} source(s); no face found in {self.fallback}, "
-                f"which used the fixed centre box")
+            return [f"face detection unavailable ({self.problem}): {self.fallback} source(s) "
+                    "used the fixed centre box"]
+        lines = [f"face detected in {self.detected} source(s); no face found in {self.fallback}, "
+                 "which used the fixed centre box"]
+        if self.frames:
+            share = 100 * self.found / self.frames
+            lines.append(f"face found in {self.found}/{self.frames} frames ({share:.0f}%); "
+                         f"{self.carried} frames used the last box; "
+                         f"largest box jump {100 * self.jump:.1f}% of its size")
+        return lines
 
 
 def _check_paths(src: Path, out: Path) -> None:

@@ -4,22 +4,23 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator, Sequence
 
 import cv2
 import numpy as np
 
 __all__ = [
     "VIDEO_EXTENSIONS", "IMAGE_EXTENSIONS", "VideoReadError", "numeric_sort_key", "center_box",
-    "crop_resize", "detect_face_box", "face_detector_problem", "default_cascade_path", "read_video", "read_frame_folder", "list_frame_files",
+    "crop_resize", "detect_face_box", "face_detector_problem", "default_cascade_path", "read_video",
+    "read_frame_folder", "list_frame_files", "iter_video_frames", "iter_folder_frames", "crop_clip",
 ]
 
 VIDEO_EXTENSIONS = (".avi", ".mp4", ".mov", ".mkv", ".mpg", ".mpeg", ".webm", ".m4v")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 
-#: (x0, y0, x1, y1) pixel box; a function choosing it from the first RGB frame (H, W, 3).
+#: (x0, y0, x1, y1) pixel box; a function giving one box per RGB frame (H, W, 3) of a clip.
 Box = tuple[int, int, int, int]
-BoxChooser = Callable[[np.ndarray], Box]
+BoxesFor = Callable[[Iterable[np.ndarray]], Sequence[Box]]
 
 
 class VideoReadError(ValueError):
@@ -97,15 +98,11 @@ def _stride_for(average_rate, fps: float | None, stride: int) -> int:
     return max(1, int(round(float(Fraction(average_rate)) / float(fps))))
 
 
-def read_video(path, size: int, stride: int = 1, fps: float | None = None,
-               choose_box: BoxChooser | None = None) -> np.ndarray:
-    """Decode a video file (read-only) to uint8 (T, size, size, 3), keeping every `stride`-th frame.
-
-    `choose_box(first_frame)` picks one crop box for the whole video (default: centre square).
-    """
+def iter_video_frames(path, stride: int = 1, fps: float | None = None) -> Iterator[np.ndarray]:
+    """Decode a video file (read-only), yielding every kept RGB frame (H, W, 3); a truncated tail ends early."""
     import av
 
-    frames, box = [], None
+    count = 0
     try:
         with av.open(str(path), mode="r") as container:
             if not container.streams.video:
@@ -113,21 +110,53 @@ def read_video(path, size: int, stride: int = 1, fps: float | None = None,
             stream = container.streams.video[0]
             step = _stride_for(stream.average_rate, fps, stride)
             for n, frame in enumerate(container.decode(stream)):
-                if n % step:
-                    continue
-                rgb = frame.to_ndarray(format="rgb24")
-                if box is None:
-                    box = choose_box(rgb) if choose_box else center_box(*rgb.shape[:2])
-                frames.append(crop_resize(rgb, size, box))
+                if n % step == 0:
+                    rgb = frame.to_ndarray(format="rgb24")
+                    count += 1
+                    yield rgb
     except VideoReadError:
         raise
     except Exception as error:  # PyAV raises many types (InvalidDataError, OSError, ...)
-        if not frames:
+        if not count:
             raise VideoReadError(f"cannot decode ({type(error).__name__}: {error})") from error
         # a truncated tail: keep the frames decoded so far
-    if not frames:
+    if not count:
         raise VideoReadError("no frames decoded")
-    return np.stack(frames)
+
+
+def iter_folder_frames(folder, stride: int = 1) -> Iterator[np.ndarray]:
+    """Read a folder of numbered images (read-only), yielding every `stride`-th RGB frame (H, W, 3)."""
+    files = list_frame_files(folder)[:: max(1, int(stride))]
+    if not files:
+        raise VideoReadError("no image frames in folder")
+    for path in files:
+        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise VideoReadError(f"cannot read image {path.name}")
+        yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def crop_clip(frames: Callable[[], Iterable[np.ndarray]], size: int,
+              boxes_for: BoxesFor | None = None) -> np.ndarray:
+    """Crop every frame of `frames()` to its box and resize -> uint8 (T, size, size, 3).
+
+    `boxes_for(frames())` gives one box per frame (a first pass); default: the centre square.
+    """
+    boxes = boxes_for(frames()) if boxes_for is not None else None
+    crops = []
+    for t, rgb in enumerate(frames()):
+        box = boxes[min(t, len(boxes) - 1)] if boxes else center_box(*rgb.shape[:2])
+        crops.append(crop_resize(rgb, size, box))
+    return np.stack(crops)
+
+
+def read_video(path, size: int, stride: int = 1, fps: float | None = None,
+               boxes_for: BoxesFor | None = None) -> np.ndarray:
+    """Decode a video file (read-only) to uint8 (T, size, size, 3), keeping every `stride`-th frame.
+
+    `boxes_for(frames)` picks one crop box per frame (e.g. a face track); default: centre square.
+    """
+    return crop_clip(lambda: iter_video_frames(path, stride, fps), size, boxes_for)
 
 
 def list_frame_files(folder) -> list[Path]:
@@ -137,18 +166,6 @@ def list_frame_files(folder) -> list[Path]:
 
 
 def read_frame_folder(folder, size: int, stride: int = 1,
-                      choose_box: BoxChooser | None = None) -> np.ndarray:
-    """Read a folder of numbered images (read-only) as uint8 (T, size, size, 3)."""
-    files = list_frame_files(folder)[:: max(1, int(stride))]
-    if not files:
-        raise VideoReadError("no image frames in folder")
-    frames, box = [], None
-    for path in files:
-        bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise VideoReadError(f"cannot read image {path.name}")
-        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-        if box is None:
-            box = choose_box(rgb) if choose_box else center_box(*rgb.shape[:2])
-        frames.append(crop_resize(rgb, size, box))
-    return np.stack(frames)
+                      boxes_for: BoxesFor | None = None) -> np.ndarray:
+    """Read a folder of numbered images (read-only) as uint8 (T, size, size, 3); boxes as in read_video."""
+    return crop_clip(lambda: iter_folder_frames(folder, stride), size, boxes_for)

@@ -1,0 +1,23 @@
+"""Flags and loaders shared by the commands that use a trained generator (`evaluate`, `generate`)."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_generator_flags(parser: argparse.ArgumentParser) -> None:
+    """--checkpoint CKPT | --pretrained faces|actions, and --device."""
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--checkpoint", help="our checkpoint or an official generator .pth")
+    which.add_argument("--pretrained", choices=("faces", "actions"), help="a model shipped with the package")
+    parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
+
+
+def load_generator_from_args(args: argparse.Namespace):
+    """(G in eval mode, where it came from, its model card or None) for --checkpoint / --pretrained."""
+    if args.pretrained:
+        from ..pretrained import load_pretrained, model_card
+        return load_pretrained(args.pretrained, args.device), f"pretrained '{args.pretrained}'", model_card(args.pretrained)
+    if not args.checkpoint:
+        raise ValueError("give --checkpoint CKPT or --pretrained faces|actions")
+    from ..training.checkpoint import load_generator
+    return load_generator(args.checkpoint, args.device), str(args.checkpoint), None

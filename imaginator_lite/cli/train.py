@@ -109,8 +109,20 @@ def run_tour(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_study(args: argparse.Namespace) -> int:
+    from ..study import StudySettings, run_study as study
+
+    recipe = StudySettings().recipe.replace(device=args.device, **({"steps": args.steps} if args.steps else {}))
+    settings = StudySettings(preset=args.preset, recipe=recipe, identities=args.identities,
+                             seeds=tuple(args.seeds), variants=tuple(args.variants))
+    data = study(args.results, settings, args.work, command="imaginator-lite " + " ".join(sys.argv[1:]),
+                 progress=not args.no_progress)
+    print(f"wrote {args.results}: {sum(len(v['runs']) for v in data['variants'].values())} runs")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add `train` and `tour` to the `imaginator-lite` parser."""
+    """Add `train`, `tour` and `study` to the `imaginator-lite` parser."""
     p = sub.add_parser("train", help="train ImaGINator on a clip store or on synthetic data")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--data", help="clip store folder (from `imaginator-lite data ...`)")
@@ -132,3 +144,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop training after this many seconds (default 420; 0 = no limit, fully deterministic)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_tour)
+
+    from ..study import VARIANT_NAMES
+    p = sub.add_parser("study", help="the paper's ablations over several seeds with the tour's recipe (resumable)")
+    p.add_argument("--results", default="runs/study/ablations.json", help="results JSON (resumed if it exists)")
+    p.add_argument("--work", default="runs/study", help="folder for the runs' stores and checkpoints")
+    p.add_argument("--preset", default="small", help="small on CPU (default); medium on a GPU")
+    p.add_argument("--steps", type=int, default=None, help="training steps per run (default: the tour's 1200)")
+    p.add_argument("--identities", type=int, default=80, help="synthetic identities per seed (default 80)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--variants", nargs="+", default=list(VARIANT_NAMES), choices=VARIANT_NAMES)
+    p.add_argument("--device", default="cpu", help="cpu (default) | cuda | auto")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_study)

@@ -1,0 +1,168 @@
+"""The ablation study: the paper's ablations, trained with the tour's recipe over several seeds.
+
+Each (variant, seed) run renders the synthetic faces of that seed (other identities each time),
+trains the variant from that seed, and is scored on the seed's held-out identities like the tour.
+Finished runs are written to the results JSON at once, so an interrupted study resumes where it
+stopped. `summarise` gives the mean and spread per metric, and for each variant and metric
+whether its difference from the full model exceeds the seed spread.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from .atomic import write_json
+from .models.config import ModelConfig
+from .pipeline import Judge, SyntheticData, evaluate_run, load_or_train, open_split
+from .training.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One ablation: changes to the model config and to the training recipe."""
+
+    name: str
+    description: str
+    model: dict = field(default_factory=dict)
+    train: dict = field(default_factory=dict)
+
+
+VARIANTS = (
+    Variant("full", "the paper's model: (1+2)D blocks, fusion, D_V and D_I, lambda = 100"),
+    Variant("3d", "full transposed 3D blocks instead of (1+2)D (parameter-matched)", model={"block": "3d"}),
+    Variant("no_fusion", "no spatio-temporal fusion (fewer parameters: see params)", model={"fusion": False}),
+    Variant("no_video_disc", "without the video discriminator D_V", train={"use_video_disc": False}),
+    Variant("no_image_disc", "without the image discriminator D_I", train={"use_image_disc": False}),
+    Variant("lambda_10", "L1 weight lambda = 10 instead of 100", train={"l1_weight": 10.0}),
+)
+VARIANT_NAMES = tuple(v.name for v in VARIANTS)
+
+#: Reported per run; the first three are the tour's judged metrics.
+METRICS = ("fd", "moving_l1", "conditional_accuracy", "motion_l1", "l1", "ssim", "psnr", "s_per_step")
+HIGHER_IS_BETTER = ("conditional_accuracy", "ssim", "psnr")
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """The study: a preset, the tour's recipe (TrainConfig), identities per seed, seeds and variants."""
+
+    preset: str = "small"
+    recipe: TrainConfig = TrainConfig(steps=1200, batch_size=16, lr=5e-4, device="cpu")
+    identities: int = 80
+    seeds: tuple[int, ...] = (0, 1, 2)
+    variants: tuple[str, ...] = VARIANT_NAMES
+
+    def __post_init__(self) -> None:
+        unknown = [v for v in self.variants if v not in VARIANT_NAMES]
+        if unknown:
+            raise ValueError(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANT_NAMES)}")
+        if not self.seeds:
+            raise ValueError("give at least one seed")
+        ModelConfig.preset(self.preset)  # an unknown preset fails here, before any work
+
+
+def variant_configs(settings: StudySettings, name: str, seed: int, out_dir: Path) -> tuple[ModelConfig, TrainConfig]:
+    """(model config, train config) of one run of the study."""
+    variant = next(v for v in VARIANTS if v.name == name)
+    model_cfg = ModelConfig.preset(settings.preset, **variant.model)
+    train_cfg = settings.recipe.replace(seed=seed, out_dir=str(out_dir), log_every=max(1, settings.recipe.steps // 100),
+                                        sample_every=0, checkpoint_every=0, **variant.train)
+    return model_cfg, train_cfg
+
+
+def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress: bool = True) -> dict[str, Any]:
+    """Train (or load a finished run of) one variant with one seed and score it on held-out identities."""
+    from .training.checkpoint import load_checkpoint
+
+    base = ModelConfig.preset(settings.preset)
+    store = SyntheticData.for_model(base, "faces", settings.identities, seed).store(work / "data", progress)
+    out = work / f"{name}-seed{seed}"
+    model_cfg, train_cfg = variant_configs(settings, name, seed, out)
+    ckpt = out / "checkpoint.pt"
+    finished = ckpt.is_file() and load_checkpoint(ckpt).get("step") == train_cfg.steps
+    started = time.perf_counter()
+    run = load_or_train(model_cfg, train_cfg, open_split(store, model_cfg, "train"), train=not finished)
+    seconds = time.perf_counter() - started
+    evaluation = evaluate_run(run.G, store, judge=Judge(seed=seed, cache_dir=str(work)), progress=progress)
+    model = evaluation["results"]["model"]
+    record = {k: model[k] for k in METRICS if k in model}
+    record.update(seed=seed, steps=run.steps, params=sum(p.numel() for p in run.G.parameters()),
+                  passed=evaluation["passed"], fd_clips=model.get("fd_clips"), fd_dims=model.get("fd_dims"))
+    if run.trained:
+        record["s_per_step"], record["train_seconds"] = seconds / max(run.steps, 1), seconds
+    return record
+
+
+def machine() -> dict[str, Any]:
+    """Where the study ran: CPU or GPU name, threads, torch version."""
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {"device": gpu or f"CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)",
+            "torch_threads": torch.get_num_threads(), "torch": torch.__version__, "python": platform.python_version()}
+
+
+def run_study(results_path: str | os.PathLike, settings: StudySettings = StudySettings(),
+              work_dir: str | os.PathLike = "runs/study", command: str = "", progress: bool = True,
+              log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run every (seed, variant) not yet in `results_path`, writing the JSON after each; returns it."""
+    import json
+
+    path, work = Path(results_path), Path(work_dir)
+    old = json.loads(path.read_text()) if path.is_file() else {}
+    same = old.get("settings") == settings_dict(settings)
+    data = {"command": command or old.get("command", ""), "settings": settings_dict(settings), "machine": machine(),
+            "variants": old.get("variants", {}) if same else {}}
+    for seed in settings.seeds:  # seed-major: every variant has seed 0 before any has seed 1
+        for name in settings.variants:
+            entry = data["variants"].setdefault(name, {"description": _describe(name), "runs": []})
+            if any(r["seed"] == seed for r in entry["runs"]):
+                continue
+            log(f"study: {name}, seed {seed}")
+            entry["runs"].append(run_one(settings, name, seed, work, progress))
+            data["summary"] = summarise(data["variants"])
+            write_json(path, data)
+    data["summary"] = summarise(data["variants"])
+    write_json(path, data)
+    return data
+
+
+def settings_dict(settings: StudySettings) -> dict[str, Any]:
+    return {"preset": settings.preset, "recipe": settings.recipe.to_dict(), "identities": settings.identities,
+            "seeds": list(settings.seeds), "variants": list(settings.variants)}
+
+
+def _describe(name: str) -> str:
+    return next(v.description for v in VARIANTS if v.name == name)
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """mean, sample std (0 for one seed), min, max, n."""
+    return {"mean": statistics.fmean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+            "min": min(values), "max": max(values), "n": len(values)}
+
+
+def summarise(variants: dict[str, dict]) -> dict[str, Any]:
+    """Per variant and metric: spread over seeds, and against 'full': the difference of means and
+    whether it exceeds the seed spread (the two min..max ranges do not overlap; needs 2+ seeds each)."""
+    stats = {name: {m: spread([r[m] for r in v["runs"] if m in r]) for m in METRICS
+                    if any(m in r for r in v["runs"])} for name, v in variants.items()}
+    versus = {}
+    for name, per_metric in stats.items():
+        if name == "full" or "full" not in stats:
+            continue
+        versus[name] = {}
+        for m, s in per_metric.items():
+            ref = stats["full"].get(m)
+            if ref is None:
+                continue
+            separated = s["n"] > 1 and ref["n"] > 1 and (s["min"] > ref["max"] or s["max"] < ref["min"])
+            better = (s["mean"] > ref["mean"]) == (m in HIGHER_IS_BETTER)
+            versus[name][m] = {"difference": s["mean"] - ref["mean"], "exceeds_seed_spread": separated,
+                               "variant_better": better}
+    return {"stats": stats, "versus_full": versus}

@@ -18,10 +18,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .video_io import Box, detect_face_box
+
 __all__ = ["FaceTrack", "detect_boxes", "carry_boxes", "smooth_boxes", "square_boxes", "largest_jump",
            "track_face"]
-
-Box = tuple[int, int, int, int]
 
 
 @dataclass
@@ -41,8 +41,6 @@ class FaceTrack:
 def detect_boxes(frames: Iterable[np.ndarray], enlarge: float = 1.4,
                  cascade_path: str | None = None) -> tuple[list[Box | None], tuple[int, int]]:
     """Haar face box (or None) of each RGB frame (H, W, 3), and the frame size (H, W)."""
-    from .video_io import detect_face_box
-
     boxes, shape = [], (0, 0)
     for frame in frames:
         shape = frame.shape[:2]

@@ -37,3 +37,17 @@ def test_environment_yml_mirrors_pyproject_dependencies():
     listed = {re.split(r"[<>=!\[ ]", line.strip()[2:].strip(), maxsplit=1)[0].lower()
               for line in env.splitlines() if line.strip().startswith("- ")}
     assert wanted <= listed, f"missing from environment.yml: {sorted(wanted - listed)}"
+
+
+def test_readme_layout_matches_the_package_tree():
+    """Every module and sub-package of imaginator_lite is named in the README's layout block, and vice versa."""
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"## What is inside\n\n```\n(.*?)```", readme, re.S).group(1)
+    package = ROOT / "imaginator_lite"
+    tree = {p.name for p in package.iterdir() if p.suffix == ".py" and p.name != "__init__.py"}
+    tree |= {p.name + "/" for p in package.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
+    tree |= {p.name for sub in package.iterdir() if sub.is_dir() for p in sub.glob("*.py") if p.name != "__init__.py"}
+    named = set(re.findall(r"\b([a-z_]+(?:\.py|/))", block))
+    assert tree <= named, f"missing from the README layout: {sorted(tree - named)}"
+    stale = {n for n in named if n.endswith(".py") and n not in tree and not n.startswith(("convert_", "make_", "bench_"))}
+    assert not stale, f"the README layout names modules that do not exist: {sorted(stale)}"

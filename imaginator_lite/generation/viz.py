@@ -49,16 +49,10 @@ def frame_strip(video: torch.Tensor | np.ndarray, every: int = 1, max_frames: in
 
 def save_gif(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: int = 8, scale: int = 1) -> Path:
     """Write (T, H, W, 3) uint8 frames (or a (3, T, H, W) tensor) as a looping GIF, atomically."""
-    from PIL import Image
-
-    frames = to_uint8_frames(frames)
-    if scale > 1:
-        frames = frames.repeat(scale, axis=1).repeat(scale, axis=2)
     path = Path(path)
-    images = [Image.fromarray(f) for f in frames]
+    data = gif_bytes(frames, fps, scale)
     with atomic_path(path) as tmp:
-        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps),
-                       loop=0)
+        Path(tmp).write_bytes(data)
     return path
 
 
@@ -136,6 +130,29 @@ def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
     except Exception as exc:
         raise ValueError(f"could not read {path} as an image ({exc})") from exc
     return pil_to_tensor(img, size)
+
+
+def gif_bytes(frames: np.ndarray | torch.Tensor, fps: int = 8, scale: int = 2) -> bytes:
+    """(T, H, W, 3) uint8 frames (or a (3, T, H, W) video) as looping GIF bytes, upscaled `scale` times."""
+    import io
+
+    from PIL import Image
+
+    frames = to_uint8_frames(frames)
+    if scale > 1:
+        frames = frames.repeat(scale, axis=1).repeat(scale, axis=2)
+    images = [Image.fromarray(f) for f in frames]
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    return buf.getvalue()
+
+
+def show_video(frames: np.ndarray | torch.Tensor, fps: int = 8, scale: int = 2):
+    """An embedded GIF for notebooks: shows in JupyterLab, in untrusted notebooks, on GitHub and in the
+    course website (no JavaScript). frames: (T, H, W, 3) uint8, e.g. from `video_grid`, or (3, T, H, W)."""
+    from IPython.display import Image as IPyImage
+
+    return IPyImage(data=gif_bytes(frames, fps, scale), format="gif")
 
 
 def animate(video: torch.Tensor | np.ndarray, fps: int = 8, scale: float = 2.0):

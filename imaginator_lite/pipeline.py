@@ -142,6 +142,7 @@ class Judge:
     width: int = 16
     seed: int = 0
     cache_dir: str | None = None
+    min_steps: int = 120  # evaluation.classifier.MIN_CLASSIFIER_STEPS: a few dozen clips still leave chance
 
 
 def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "test", judge: Judge = Judge(),
@@ -161,7 +162,8 @@ def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "
     test, train = open_split(store, G.cfg, split), ClipDataset(store, "train", G.cfg.frames, random_window=False)
     if feature_net is None and use_features:
         feature_net = get_classifier(store, G.cfg.frames, cache_dir=judge.cache_dir, epochs=judge.epochs,
-                                     width=judge.width, seed=judge.seed, progress=progress, log=log)
+                                     width=judge.width, seed=judge.seed, progress=progress, log=log,
+                                     min_steps=judge.min_steps)
     results = evaluate_with_baselines(G, test, train, feature_net=feature_net, batch_size=batch_size, seed=seed)
     chance = 1.0 / G.cfg.n_classes
     verdict = tour_verdict(results, chance) if feature_net is not None else None

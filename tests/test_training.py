@@ -220,3 +220,14 @@ def test_tensorboard_logs_every_loss(tmp_path, dataset):
     l1 = acc.Scalars("loss/l1")
     assert [e.step for e in l1] == [1, 2, 3]
     assert l1[-1].value == pytest.approx(trainer.history[-1]["l1"], rel=1e-6)
+
+
+@pytest.mark.slow
+def test_compiled_networks_train_like_eager_ones(tmp_path, dataset):
+    """compile=True (the full mode's torch.compile) runs the same steps to the same losses."""
+    eager = Trainer(TINY, _cfg(tmp_path, out_dir=None, steps=2), dataset)
+    eager.train()
+    compiled = Trainer(TINY, _cfg(tmp_path, out_dir=None, steps=2, compile=True), dataset)
+    compiled.train()
+    for a, b in zip(eager.history, compiled.history):
+        assert b["l1"] == pytest.approx(a["l1"], rel=1e-3)

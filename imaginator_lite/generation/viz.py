@@ -246,3 +246,87 @@ def plot_loss_curves(history: list[Mapping[str, Any]], path: str | os.PathLike) 
             ax.legend(fontsize=8)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def _labelled_canvas(grid: np.ndarray, rows: Sequence[str], cols: Sequence[str], cell: int, pad: int) -> np.ndarray:
+    """Frames (T, H, W, 3) of a grid with a header of column labels and a margin of row labels."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default()
+    left = max(font.getbbox(r)[2] for r in rows) + 6 if rows else 0
+    top = 14 if cols else 0
+    out = []
+    for frame in grid:
+        canvas = Image.new("RGB", (frame.shape[1] + left, frame.shape[0] + top), "white")
+        canvas.paste(Image.fromarray(frame), (left, top))
+        draw = ImageDraw.Draw(canvas)
+        for j, name in enumerate(cols):
+            draw.text((left + pad + j * (cell + pad) + 2, 1), name, fill="black", font=font)
+        for i, name in enumerate(rows):
+            draw.text((2, top + pad + i * (cell + pad) + cell // 2 - 6), name, fill="black", font=font)
+        out.append(np.asarray(canvas))
+    return np.stack(out)
+
+
+def labelled_video_grid(videos: torch.Tensor, ncols: int, row_labels: Sequence[str] = (),
+                        col_labels: Sequence[str] = (), scale: int = 3) -> np.ndarray:
+    """Videos (R*C, 3, T, H, W) as one animated grid with row and column labels: (T, H', W', 3) uint8,
+    ready for `show_video` / `save_gif` (labels drawn into the frames, so they show everywhere)."""
+    grid = video_grid(videos, ncols=ncols)
+    if scale > 1:
+        grid = grid.repeat(scale, axis=1).repeat(scale, axis=2)
+    return _labelled_canvas(grid, list(row_labels), list(col_labels), videos.shape[-1] * scale, scale)
+
+
+def plot_frame_grid(videos: torch.Tensor, ncols: int, row_labels: Sequence[str], col_labels: Sequence[str],
+                    frame: int = -1, title: str | None = None):
+    """One frame (default: the last) of each video (R*C, 3, T, H, W) in a labelled matplotlib grid."""
+    frames = to_uint8_frames(rearrange(videos[:, :, frame], "b c h w -> c b h w"))  # one frame per video
+    nrows = len(videos) // ncols
+    fig = new_figure((1.15 * ncols + 0.8, 1.15 * nrows + (0.4 if title else 0.1)))
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.imshow(frames[k])
+        ax.set_xticks([]), ax.set_yticks([])
+        if k < ncols:
+            ax.set_title(col_labels[k], fontsize=8)
+        if k % ncols == 0:
+            ax.set_ylabel(row_labels[k // ncols], fontsize=8, rotation=0, ha="right", va="center")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+STUDY_PANELS = (("fd", "Frechet distance (lower is better)"), ("moving_l1", "L1 where the face moves (lower is better)"),
+                ("conditional_accuracy", "conditional accuracy (higher is better)"),
+                ("s_per_step", "seconds per training step"))
+
+
+def plot_study(stats: Mapping[str, Mapping[str, Mapping[str, float]]], path: str | os.PathLike | None = None,
+               panels: Sequence[tuple[str, str]] = STUDY_PANELS):
+    """Bars of the mean per variant with the seed std as error bars and the value on each bar.
+
+    stats: {variant: {metric: {mean, std, n, ...}}} as in the study's summary["stats"].
+    """
+    names = list(stats)
+    panels = [(k, t) for k, t in panels if any(k in stats[n] for n in names)]
+    fig = new_figure((3.6 * len(panels), 3.4))
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (key, title) in zip(axes, panels):
+        present = [n for n in names if key in stats[n]]
+        means = [stats[n][key]["mean"] for n in present]
+        stds = [stats[n][key]["std"] for n in present]
+        ax.bar(range(len(present)), means, yerr=stds, capsize=3,
+               color=["C0" if n == "full" else "0.6" for n in present])
+        ax.set_xticks(range(len(present)), [f"{n}\n(n={stats[n][key]['n']})" for n in present], fontsize=7,
+                      rotation=30, ha="right")
+        ax.set_title(title, fontsize=9)
+        ax.set_ylabel(key, fontsize=8)
+        for i, (m, s) in enumerate(zip(means, stds)):
+            ax.annotate(f"{m:.3g}", (i, m + s), ha="center", va="bottom", fontsize=7)
+        ax.margins(y=0.15)
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig

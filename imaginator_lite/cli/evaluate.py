@@ -34,7 +34,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     G, source, card = load_generator_from_args(args)
     store = _store(args, G, card)
     net = load_feature_net(args.feature_weights) if args.feature_weights else None
-    metrics = evaluate_run(G, store, split=args.split, judge=Judge(cache_dir=args.cache_dir), feature_net=net,
+    metrics = evaluate_run(G, store, split=args.split, judge=Judge(seed=args.seed, cache_dir=args.cache_dir), feature_net=net,
                            use_features=not args.no_features, batch_size=args.batch_size, seed=args.seed,
                            progress=not args.no_progress, log=print)
     print(summary_table(metrics["results"]))
@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-features", action="store_true", help="skip FD and conditional accuracy (and the verdict)")
     p.add_argument("--cache-dir", default=None, help="where the default classifier is cached")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--seed", type=int, default=0, help="seed of the noise and of --synthetic identities")
+    p.add_argument("--seed", type=int, default=0, help="seed of the noise, the judge and the --synthetic identities")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--out", default=None, help="write OUT/metrics.json (with the criterion and `passed`)")
     p.set_defaults(func=run_evaluate)

@@ -37,7 +37,8 @@ def held_out_metrics(G, kind: str, eval_seed: int, identities: int, work: Path) 
     from ..pipeline import Judge, SyntheticData, evaluate_run
 
     store = SyntheticData.for_model(G.cfg, kind, identities, eval_seed).store(work)
-    evaluation = evaluate_run(G, store, judge=Judge(seed=eval_seed, cache_dir=str(work)))
+    # the same judge and noise seeds as `imaginator-lite evaluate --synthetic KIND --seed eval_seed`
+    evaluation = evaluate_run(G, store, judge=Judge(seed=eval_seed, cache_dir=str(work)), seed=eval_seed)
     return {"seed": eval_seed, "identities": identities, "clips": evaluation["clips"],
             "store": Path(store).name, "criterion": evaluation["criterion"], "passed": evaluation["passed"],
             "classifier": evaluation["classifier"],

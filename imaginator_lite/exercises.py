@@ -1,0 +1,484 @@
+"""Checks for the coursework exercises in the notebooks: compare a student's answer with the library.
+
+Conventions (notebooks 01-05 follow them; tests/test_exercises.py enforces them):
+
+* An exercise is three cells. (1) A markdown instruction headed ``**Exercise N.k** (`<grade_id>`)``:
+  what to write and the tensor shapes involved. (2) An nbgrader solution cell (``grade: false,
+  solution: true``, grade_id ``NN_name``) that defines ONE function with a docstring, the solution
+  between ``### BEGIN SOLUTION`` / ``### END SOLUTION`` *inside* the function body, so the student
+  edition (nbgrader puts ``raise NotImplementedError()`` there) still defines the function. (3) A
+  locked check cell (``grade: true, locked: true, points: 1``, grade_id ``NN_name_check``) that
+  imports and calls ``check_<name>(the_function)``. Later cells never use the student's function.
+* A discussion question is a markdown instruction plus a markdown answer cell (``grade: true,
+  solution: true, locked: false, points: 1``) holding the model answer; nbgrader shows students
+  "YOUR ANSWER HERE" instead.
+* ``check_<name>(student_fn)`` runs the student's function and the library's own implementation on
+  fixed, seeded inputs (the caller's RNG state is left alone) and prints one line starting with
+  ``"✓ "`` saying what was verified. Otherwise it raises :class:`ExerciseError` (an AssertionError
+  that Jupyter shows as its message only, no traceback): ``not done yet: replace `raise
+  NotImplementedError()` in <function> with your code``; ``expected shape (B, C, T, H, W) = (...),
+  got (...)`` plus a hint; or ``the shape is right but the values are wrong (max abs difference
+  ...)`` plus a hint specific to the exercise (a known mistake, e.g. a flipped kernel or a missing L1
+  weight, is named when the student's output equals it).
+* Numeric short answers: a solution function with no arguments returning the number, checked with
+  ``check_answer("<grade_id>", the_function)`` against :data:`ANSWERS` (computed by the library,
+  compared with a relative tolerance, never printed).
+* Helpers keep each check tiny: :func:`_cases` (inputs + the reference's outputs), :func:`_compare`
+  (tensors: shape, dtype, values, known mistakes), :func:`_compare_values` (ints and tuples). A new
+  check is ``_compare(student_fn, _cases(reference_fn, [(description, args), ...]), layout="(B, C, T,
+  H, W)", hint=..., mistakes=[(wrong_fn, message), ...], success=...)``; add it to ``__all__``.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "ExerciseError", "ANSWERS", "check_answer",
+    "check_to_model_video", "check_first_frame",
+    "check_conv_transpose1d", "check_temporal_half", "check_spatial_half", "check_block_output_shape",
+    "check_matched_width",
+    "check_fusion", "check_generator_loss", "check_discriminator_loss",
+]
+
+Case = tuple[str, tuple, Any]                      # (description, arguments, expected output)
+Mistake = tuple[Callable[..., Any], str]           # (a typical wrong answer, what to tell the student)
+
+
+class ExerciseError(AssertionError):
+    """A failed exercise check; Jupyter shows only its message (no traceback)."""
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython calls this instead of printing a traceback: the message lines, marked with ✗."""
+        lines = str(self).splitlines() or [""]
+        return ["✗ " + lines[0], *lines[1:]]
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed torch inside the block and restore the caller's RNG state afterwards."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def _name(fn: Callable) -> str:
+    return getattr(fn, "__name__", repr(fn))
+
+
+def _call(student_fn: Callable, args: tuple) -> Any:
+    """student_fn(*args); NotImplementedError or a missing `return` become an ExerciseError."""
+    try:
+        out = student_fn(*_clone(args))
+    except NotImplementedError:
+        raise ExerciseError(f"not done yet: replace `raise NotImplementedError()` in {_name(student_fn)} "
+                            "with your code") from None
+    if out is None:
+        raise ExerciseError(f"{_name(student_fn)} returned None: did you forget `return`?")
+    return out
+
+
+def _clone(args: tuple) -> tuple:
+    """Fresh copies of tensor arguments, so an in-place edit by the student cannot change the reference."""
+    return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+
+
+def _cases(reference_fn: Callable, inputs: Sequence[tuple[str, tuple]]) -> list[Case]:
+    """[(description, args)] -> [(description, args, reference_fn(*args))], computed without gradients."""
+    with torch.no_grad():
+        return [(desc, args, reference_fn(*_clone(args))) for desc, args in inputs]
+
+
+def _as_tensor(out: Any, fn: Callable) -> torch.Tensor:
+    try:
+        return torch.as_tensor(out).detach().cpu()
+    except (TypeError, ValueError, RuntimeError):
+        raise ExerciseError(f"{_name(fn)} should return a tensor, got {type(out).__name__}") from None
+
+
+def _matches(candidate: Callable, args: tuple, got: torch.Tensor, atol: float, rtol: float) -> bool:
+    """Does a known wrong answer reproduce the student's output?"""
+    try:
+        with torch.no_grad():
+            wrong = torch.as_tensor(candidate(*_clone(args))).detach().cpu().double()
+    except Exception:  # a mistake that does not apply to these inputs
+        return False
+    return wrong.shape == got.shape and torch.allclose(wrong, got.double(), atol=atol, rtol=rtol)
+
+
+def _compare(student_fn: Callable, cases: Sequence[Case], *, layout: str, hint: str, success: str,
+             shape_hint: str = "", mistakes: Sequence[Mistake] = (), check_dtype: bool = False,
+             atol: float = 1e-5, rtol: float = 1e-4) -> None:
+    """Tensor outputs: shape (named by `layout`), floating dtype, then values, on every case.
+
+    Raises ExerciseError at the first difference; `mistakes` replace the generic hint when the
+    student's output equals one of them. Prints "✓ <success>" when every case matches.
+    """
+    name = _name(student_fn)
+    with torch.no_grad():
+        for desc, args, expected in cases:
+            got = _as_tensor(_call(student_fn, args), student_fn)
+            expected = expected.detach().cpu()
+            if got.shape != expected.shape:
+                raise ExerciseError(f"{name} {desc}: expected shape {layout} = {tuple(expected.shape)}, got "
+                                    f"{tuple(got.shape)}." + (f"\nHint: {shape_hint}" if shape_hint else ""))
+            if expected.is_floating_point() and not got.is_floating_point():
+                raise ExerciseError(f"{name} {desc}: expected floating-point values ({expected.dtype}), got "
+                                    f"{got.dtype}: convert with .float() before any arithmetic.")
+            if check_dtype and got.dtype != expected.dtype:
+                raise ExerciseError(f"{name} {desc}: expected dtype {expected.dtype}, got {got.dtype}.")
+            if not torch.allclose(got.double(), expected.double(), atol=atol, rtol=rtol):
+                diff = (got.double() - expected.double()).abs().max().item()
+                known = next((msg for fn, msg in mistakes if _matches(fn, args, got, atol, rtol)), hint)
+                raise ExerciseError(f"{name} {desc}: the shape is right but the values are wrong "
+                                    f"(max abs difference {diff:.3g}).\nHint: {known}")
+    print(f"✓ {success}")
+
+
+def _value_matches(candidate: Callable, args: tuple, got: Any) -> bool:
+    try:
+        return candidate(*args) == got
+    except Exception:  # a mistake that does not apply to these inputs
+        return False
+
+
+def _compare_values(student_fn: Callable, cases: Sequence[Case], *, hint: str, success: str,
+                    mistakes: Sequence[Mistake] = ()) -> None:
+    """Plain Python outputs (ints, shape tuples): equal on every case, else ExerciseError with a hint."""
+    name = _name(student_fn)
+    for desc, args, expected in cases:
+        got = _call(student_fn, args)
+        if isinstance(expected, tuple):
+            try:
+                got = tuple(int(v) for v in got)
+            except (TypeError, ValueError):
+                raise ExerciseError(f"{name} {desc}: expected a tuple of {len(expected)} ints, got {got!r}") from None
+        elif isinstance(expected, int) and (isinstance(got, bool) or not isinstance(got, int)):
+            floored = isinstance(got, float) and got == int(got)
+            raise ExerciseError(f"{name} {desc}: expected an int, got {type(got).__name__} {got!r}"
+                                + (": return int(...)." if floored else ": a width is a whole number of "
+                                   "channels; floor with integer division //."))
+        if got != expected:
+            known = next((msg for fn, msg in mistakes if _value_matches(fn, args, got)), hint)
+            diff = (f" (difference {got - expected:+d})" if isinstance(expected, int) else "")
+            raise ExerciseError(f"{name} {desc}: expected {expected!r}, got {got!r}{diff}.\nHint: {known}")
+    print(f"✓ {success}")
+
+
+# --------------------------------------------------------------------------------------------
+# numeric short answers
+
+
+def _official_block4_weights() -> int:
+    """Weights (no biases) of the paper's block 4: 262 -> 768 -> 64 channels, t = d = 4."""
+    from .models.blocks import TransposedConv1Plus2d
+    from .models.config import ModelConfig
+
+    spec = ModelConfig.preset("paper").up_blocks()[3]
+    block = TransposedConv1Plus2d(spec.in_channels, spec.mid_channels, spec.out_channels, k_t=spec.k_t,
+                                  s_t=spec.s_t, p_t=spec.p_t, k_s=spec.k_s, s_s=spec.s_s, p_s=spec.p_s)
+    return sum(m.weight.numel() for m in block.modules() if isinstance(m, nn.ConvTranspose3d))
+
+
+def _small_to_rgb_channels() -> int:
+    """Input channels of the `small` preset's to_rgb block (fusion on)."""
+    from .models.config import ModelConfig
+
+    return ModelConfig.preset("small").up_blocks()[-1].in_channels
+
+
+#: name -> (library function computing the answer, relative tolerance, hint when wrong).
+ANSWERS: dict[str, tuple[Callable[[], float], float, str]] = {
+    "02_official_block4_weights": (
+        _official_block4_weights, 0.0,
+        "count the weights of both halves, temporal t*N_in*M plus spatial d^2*M*N_out, with the "
+        "official width M = 768 (not the matched 517), N_in = 262, N_out = 64, t = d = 4; no biases."),
+    "03_small_to_rgb_channels": (
+        _small_to_rgb_channels, 0.0,
+        "after block 4 comes fusion: its output (C channels at 16x16 for the small preset) + the encoder "
+        "map of the same size (also C channels) + one plane per class: 2C + n_classes, with C = channels = 32."),
+}
+
+
+def check_answer(name: str, value: Any) -> None:
+    """A numeric short answer `value` (or a no-argument function returning it) against ANSWERS[name]."""
+    if name not in ANSWERS:
+        raise ExerciseError(f"unknown exercise {name!r}; known: {', '.join(sorted(ANSWERS))}")
+    reference, rel_tol, hint = ANSWERS[name]
+    if callable(value):
+        value = _call(value, ())
+    try:
+        got = float(value)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"{name}: expected a number, got {type(value).__name__} {value!r}") from None
+    expected = float(reference())
+    shown = f"{value:,}" if isinstance(value, int) else repr(value)
+    if abs(got - expected) > rel_tol * abs(expected) + 1e-9:
+        side = "too high" if got > expected else "too low"
+        raise ExerciseError(f"{name}: {shown} is not the answer (it is {side}).\nHint: {hint}")
+    print(f"✓ {name}: {shown} is right")
+
+
+# --------------------------------------------------------------------------------------------
+# notebook 01: clips as tensors
+
+
+def _uint8_clip(seed: int, shape: tuple[int, ...]) -> torch.Tensor:
+    """A random uint8 clip that contains both 0 and 255."""
+    g = torch.Generator().manual_seed(seed)
+    clip = torch.randint(0, 256, shape, dtype=torch.uint8, generator=g)
+    clip.view(-1)[0], clip.view(-1)[1] = 0, 255
+    return clip
+
+
+def check_to_model_video(student_fn: Callable) -> None:
+    """student_fn(frames uint8 (T, H, W, 3)) -> (3, T, H, W) float32 in [-1, 1], as `to_model_video`."""
+    from .data.store import to_model_video
+
+    cases = _cases(to_model_video, [("for a (5, 6, 7, 3) uint8 clip", (_uint8_clip(1, (5, 6, 7, 3)),)),
+                                    ("for a (2, 4, 4, 3) uint8 clip", (_uint8_clip(2, (2, 4, 4, 3)),))])
+    _compare(student_fn, cases, layout="(3, T, H, W)", check_dtype=True,
+             shape_hint="channels first, then time: permute (T, H, W, 3) -> (3, T, H, W), i.e. (3, 0, 1, 2).",
+             hint="map 0 -> -1 and 255 -> +1: x / 127.5 - 1 (on floats; uint8 arithmetic wraps around).",
+             mistakes=[(lambda u: u.permute(3, 0, 1, 2).float() / 255, "these values are in [0, 1]: the model "
+                        "wants [-1, 1], i.e. x / 127.5 - 1.")],
+             success=f"{_name(student_fn)}: uint8 (T, H, W, 3) -> float32 (3, T, H, W) in [-1, 1], same as to_model_video")
+
+
+def check_first_frame(student_fn: Callable) -> None:
+    """student_fn(video (B, 3, T, H, W)) -> image (B, 3, H, W): frame 0, the conditioning image c_a."""
+    from .data.store import first_frame
+
+    with _seeded(0):
+        video = torch.rand(2, 3, 5, 6, 7) * 2 - 1
+    cases = _cases(first_frame, [("for a (2, 3, 5, 6, 7) video", (video,))])
+    _compare(student_fn, cases, layout="(B, 3, H, W)",
+             shape_hint="the layout is (B, C, T, H, W): index the time axis (dim 2), not the channels (dim 1).",
+             hint="take frame 0, the first frame, along the time axis (dim 2).",
+             mistakes=[(lambda v: v[:, :, -1], "that is the last frame: the input image is frame 0.")],
+             success=f"{_name(student_fn)}: (B, 3, T, H, W) -> frame 0 as (B, 3, H, W)")
+
+
+# --------------------------------------------------------------------------------------------
+# notebook 02: transposed convolutions and the (1+2)D block
+
+
+def check_conv_transpose1d(student_fn: Callable) -> None:
+    """student_fn(x (L_in,), w (K,), stride, padding) -> y (L_out,), the same as F.conv_transpose1d."""
+    g = torch.Generator().manual_seed(0)
+    inputs = [(f"for L_in={n}, K={k}, stride={s}, padding={p}", (torch.randn(n, generator=g), torch.randn(k, generator=g), s, p))
+              for n, k, s, p in ((4, 4, 2, 1), (5, 3, 1, 0), (3, 4, 3, 2), (6, 2, 2, 0))]
+
+    def reference(x, w, s, p):
+        return F.conv_transpose1d(x[None, None], w[None, None], stride=s, padding=p)[0, 0]
+
+    _compare(student_fn, _cases(reference, inputs), layout="(L_out,)",
+             shape_hint="L_out = (L_in - 1) * stride - 2 * padding + K: stamp at i * stride, then crop `padding` "
+                        "samples from BOTH ends.",
+             hint="every x[i] stamps x[i] * w starting at i * stride - padding, and overlapping stamps add up: "
+                  "did you forget the stride?",
+             mistakes=[(lambda x, w, s, p: reference(x, w.flip(0), s, p),
+                        "the kernel is flipped: a transposed convolution stamps w as it is (w[0] first)."),
+                       (lambda x, w, s, p: reference(x, w, s, 0)[: len(reference(x, w, s, p))],
+                        "the padding is cut from the end only: crop `padding` samples from both ends.")],
+             success=f"{_name(student_fn)} matches F.conv_transpose1d for strides 1-3 and paddings 0-2")
+
+
+def _video_and_conv(seed: int, video_shape: tuple, c_out: int, kernel, stride, padding):
+    with _seeded(seed):
+        return torch.randn(video_shape), nn.ConvTranspose3d(video_shape[1], c_out, kernel, stride, padding)
+
+
+def check_temporal_half(student_fn: Callable) -> None:
+    """student_fn(v (B, C, T, H, W), conv with kernel (k_t, 1, 1)) -> conv(v) (B, C_out, T', H, W)."""
+    inputs = [("for v (2, 3, 4, 5, 6), kernel (4, 1, 1), stride 2, padding 1",
+               _video_and_conv(1, (2, 3, 4, 5, 6), 4, (4, 1, 1), (2, 1, 1), (1, 0, 0))),
+              ("for v (1, 5, 1, 2, 3), kernel (2, 1, 1), stride 1, padding 0 (block 1)",
+               _video_and_conv(2, (1, 5, 1, 2, 3), 3, (2, 1, 1), 1, 0))]
+    _compare(student_fn, _cases(lambda v, conv: conv(v), inputs), layout="(B, C_out, T', H, W)",
+             shape_hint="T' = (T - 1) * stride - 2 * padding + k_t; H and W do not change, and the result must be "
+                        "put back in (B, C, T, H, W) order.",
+             hint="fold the pixels into the batch, keeping (C, T) last: v.permute(0, 3, 4, 1, 2).reshape(B*H*W, C, T), "
+                  "run F.conv_transpose1d with conv.weight[:, :, :, 0, 0] and conv.bias, then undo the permute.",
+             mistakes=[(lambda v, conv: conv(v) - conv.bias.view(1, -1, 1, 1, 1),
+                        "only the bias is missing: pass conv.bias to F.conv_transpose1d.")],
+             success=f"{_name(student_fn)} equals nn.ConvTranspose3d with a (k_t, 1, 1) kernel (strided and block 1)")
+
+
+def check_spatial_half(student_fn: Callable) -> None:
+    """student_fn(v (B, C, T, H, W), conv with kernel (1, k_s, k_s)) -> conv(v) (B, C_out, T, H', W')."""
+    inputs = [("for v (2, 4, 3, 5, 6), kernel (1, 4, 4), stride 2, padding 1",
+               _video_and_conv(3, (2, 4, 3, 5, 6), 2, (1, 4, 4), (1, 2, 2), (0, 1, 1))),
+              ("for v (1, 3, 2, 1, 1), kernel (1, 4, 4), stride 1, padding 0 (block 1)",
+               _video_and_conv(4, (1, 3, 2, 1, 1), 5, (1, 4, 4), 1, 0))]
+    _compare(student_fn, _cases(lambda v, conv: conv(v), inputs), layout="(B, C_out, T, H', W')",
+             shape_hint="H' = (H - 1) * stride - 2 * padding + k_s (W' likewise); T does not change, and the result "
+                        "must be put back in (B, C, T, H, W) order.",
+             hint="fold the frames into the batch: v.permute(0, 2, 1, 3, 4).reshape(B*T, C, H, W), run "
+                  "F.conv_transpose2d with conv.weight[:, :, 0], conv.bias, conv.stride[1:], conv.padding[1:], "
+                  "then reshape to (B, T, C', H', W') and permute back.",
+             mistakes=[(lambda v, conv: conv(v) - conv.bias.view(1, -1, 1, 1, 1),
+                        "only the bias is missing: pass conv.bias to F.conv_transpose2d.")],
+             success=f"{_name(student_fn)} equals nn.ConvTranspose3d with a (1, k_s, k_s) kernel (strided and block 1)")
+
+
+def _library_block_shape(shape, out_channels, k_t, s_t, p_t, k_s, s_s, p_s) -> tuple[int, ...]:
+    """The output shape of the library's TransposedConv1Plus2d on an input of `shape`.
+
+    Run with 1 input and 1 middle channel (the output shape does not depend on them): fast on any CPU.
+    """
+    from .models.blocks import TransposedConv1Plus2d
+
+    with _seeded(0), torch.no_grad():
+        block = TransposedConv1Plus2d(1, 1, out_channels, k_t=k_t, s_t=s_t, p_t=p_t, k_s=k_s, s_s=s_s, p_s=p_s).eval()
+        return tuple(block(torch.zeros(shape[0], 1, *shape[2:])).shape)
+
+
+def check_block_output_shape(student_fn: Callable) -> None:
+    """student_fn(shape (B, C, T, H, W), out_channels, k_t, s_t, p_t, k_s, s_s, p_s) -> the block's output shape."""
+    inputs = [("for the paper's block 1 on (4, 618, 1, 1, 1)", ((4, 618, 1, 1, 1), 512, 2, 1, 0, 4, 1, 0)),
+              ("for a doubling block on (2, 262, 8, 16, 16)", ((2, 262, 8, 16, 16), 64, 4, 2, 1, 4, 2, 1)),
+              ("for (3, 7, 5, 6, 9) with time (3, 1, 1), space (5, 3, 2)", ((3, 7, 5, 6, 9), 11, 3, 1, 1, 5, 3, 2))]
+    with torch.no_grad():
+        cases = [(desc, args, _library_block_shape(*args)) for desc, args in inputs]
+
+    def no_padding(shape, c, k_t, s_t, p_t, k_s, s_s, p_s):
+        return _library_block_shape(shape, c, k_t, s_t, 0, k_s, s_s, 0)
+
+    def swapped(shape, c, k_t, s_t, p_t, k_s, s_s, p_s):
+        return _library_block_shape(shape, c, k_s, s_s, p_s, k_t, s_t, p_t)
+
+    _compare_values(student_fn, cases,
+                    hint="apply L_out = (L_in - 1) * s - 2 * p + k to T with (k_t, s_t, p_t) and to H and W with "
+                         "(k_s, s_s, p_s); the batch stays, the channels become out_channels.",
+                    mistakes=[(no_padding, "the padding is missing: subtract 2 * p."),
+                              (swapped, "time and space are swapped: T uses (k_t, s_t, p_t), H and W use (k_s, s_s, p_s).")],
+                    success=f"{_name(student_fn)} gives the same shapes as TransposedConv1Plus2d (3 blocks)")
+
+
+def check_matched_width(student_fn: Callable) -> None:
+    """student_fn(n_in, n_out, t, d) -> M, the temporal-first width that matches a full t x d x d kernel."""
+    from .models.blocks import matched_width
+
+    inputs = [(f"for N_in={a}, N_out={b}, t={t}, d={d}", (a, b, t, d))
+              for a, b, t, d in ((262, 64, 4, 4), (134, 32, 4, 4), (618, 512, 2, 4), (70, 3, 4, 4), (10, 20, 3, 5))]
+    cases = [(desc, args, matched_width(*args)) for desc, args in inputs]
+    _compare_values(student_fn, cases,
+                    hint="set t*N_in*M + d^2*M*N_out equal to t*d^2*N_in*N_out and solve for M; floor the result.",
+                    mistakes=[(lambda a, b, t, d: (t * d * d * a * b) // (d * d * a + t * b),
+                               "that is R(2+1)D's spatial-first formula (denominator d^2*N_in + t*N_out); ImaGINator "
+                               "goes temporal first: N_in -> M with kernel t, so the denominator is t*N_in + d^2*N_out."),
+                              (lambda a, b, t, d: -(-(t * d * d * a * b) // (t * a + d * d * b)),
+                               "that is rounded up: floor it (integer division //).")],
+                    success=f"{_name(student_fn)} equals matched_width on 5 blocks (e.g. 262 -> 64: M = 517)")
+
+
+# --------------------------------------------------------------------------------------------
+# notebook 03: spatio-temporal fusion and the losses
+
+
+@lru_cache(maxsize=1)
+def _library_fusion_cases() -> list[Case]:
+    """(block output h, encoder map, one-hot) -> what the library's decoder feeds the next block, per level.
+
+    Captured with hooks from a seeded `tiny` Generator, so the reference is the library's own fusion.
+    Cached: the checks only read these tensors (student calls get clones).
+    """
+    from .models.config import ModelConfig
+    from .models.generator import Generator
+
+    with _seeded(0), torch.no_grad():
+        G = Generator(ModelConfig.preset("tiny")).eval()
+        cfg = G.cfg
+        image, z = torch.rand(2, 3, cfg.image_size, cfg.image_size) * 2 - 1, torch.randn(2, cfg.dim_z)
+        onehot = F.one_hot(torch.tensor([1, 4]), cfg.n_classes).float()
+        outputs, inputs = {}, {}
+        names = G.dec.block_names
+        hooks = [getattr(G.dec, n).register_forward_hook(lambda m, i, o, n=n: outputs.update({n: o.clone()}))
+                 for n in names[:-1]]
+        hooks += [getattr(G.dec, n).register_forward_pre_hook(lambda m, i, n=n: inputs.update({n: i[0].clone()}))
+                  for n in names[1:]]
+        feats = G.enc(image)
+        G.dec(z, onehot, feats)
+        for hk in hooks:
+            hk.remove()
+    return [(f"after decoder {n} (h {tuple(outputs[n].shape)}, enc_map {tuple(feats[i + 1].shape)}, onehot "
+             f"{tuple(onehot.shape)})", (outputs[n], feats[i + 1], onehot), inputs[names[i + 1]])
+            for i, n in enumerate(names[:-1])]
+
+
+def check_fusion(student_fn: Callable) -> None:
+    """student_fn(h (B, C1, T, H, W), enc_map (B, C2, H, W), onehot (B, K)) -> (B, C1 + C2 + K, T, H, W)."""
+    def wrong_order(h, a, k):
+        t, hh, ww = h.shape[2:]
+        return torch.cat([a[:, :, None].expand(-1, -1, t, -1, -1), h,
+                          k[:, :, None, None, None].expand(-1, -1, t, hh, ww)], 1)
+
+    _compare(student_fn, _library_fusion_cases(), layout="(B, C1 + C2 + n_classes, T, H, W)",
+             shape_hint="repeat the encoder map over time (einops: 'b c h w -> b c t h w'), broadcast the one-hot "
+                        "over T x H x W ('b k -> b k t h w'), and concatenate all three along channels (dim 1).",
+             hint="concatenate in this order: decoder features h, then the encoder map (the same at every t), "
+                  "then one constant plane per class holding the one-hot value.",
+             mistakes=[(wrong_order, "the order is wrong: decoder features h first, then the encoder map, then "
+                                     "the label planes (the next block's weights expect that order).")],
+             success=f"{_name(student_fn)} feeds every decoder block exactly what the library's Decoder does (tiny preset)")
+
+
+def _loss_inputs() -> list[tuple[str, tuple]]:
+    g = torch.Generator().manual_seed(0)
+    fake, real = torch.rand(2, 3, 4, 5, 5, generator=g) * 2 - 1, torch.rand(2, 3, 4, 5, 5, generator=g) * 2 - 1
+    logit_v, logit_i = torch.randn(2, generator=g) * 2, torch.randn(2, generator=g) * 2
+    return [("for a batch of 2 videos (2, 3, 4, 5, 5) and logits (2,)", (fake, real, logit_v, logit_i))]
+
+
+def check_generator_loss(student_fn: Callable) -> None:
+    """student_fn(fake, real (B,3,T,H,W), logit_v, logit_i (B,)) -> scalar 100 * L1 + BCE(D_V, 1) + BCE(D_I, 1)."""
+    from .models.losses import generator_loss
+
+    def reference(fake, real, lv, li):
+        return generator_loss(fake, real, lv, li, l1_weight=100.0)[0]
+
+    l1 = lambda f, r: (f - r).abs().mean()  # noqa: E731
+    _compare(student_fn, _cases(reference, _loss_inputs()), layout="() (a scalar)",
+             shape_hint="a loss is one number: average over the batch with .mean().",
+             hint="100 * mean |fake - real| + softplus(-logit_v).mean() + softplus(-logit_i).mean().",
+             mistakes=[(lambda f, r, lv, li: l1(f, r) + F.softplus(-lv).mean() + F.softplus(-li).mean(),
+                        "the L1 term needs its weight: 100 * L1."),
+                       (lambda f, r, lv, li: 100 * l1(f, r) + F.softplus(lv).mean() + F.softplus(li).mean(),
+                        "wrong target: the generator wants the discriminators to say *real* (target 1), i.e. "
+                        "softplus(-logit), not softplus(logit)."),
+                       (lambda f, r, lv, li: 100 * l1(f, r) + F.softplus(-lv).mean(),
+                        "the image discriminator's term BCE(D_I(fake frame), 1) is missing."),
+                       (lambda f, r, lv, li: 100 * l1(f, r) + F.softplus(-li).mean(),
+                        "the video discriminator's term BCE(D_V(fake), 1) is missing."),
+                       (lambda f, r, lv, li: 100 * (f - r).abs().sum() + F.softplus(-lv).mean() + F.softplus(-li).mean(),
+                        "the L1 term is a mean over all elements, not a sum.")],
+             success=f"{_name(student_fn)} equals generator_loss (100 * L1 + BCE_V + BCE_I)")
+
+
+def check_discriminator_loss(student_fn: Callable) -> None:
+    """student_fn(real_logits (B,), fake_logits (B,)) -> scalar BCE(real, 1) + BCE(fake, 0)."""
+    from .models.losses import discriminator_loss
+
+    g = torch.Generator().manual_seed(1)
+    inputs = [("for real and fake logits of shape (3,)", (torch.randn(3, generator=g) * 2, torch.randn(3, generator=g) * 2))]
+    _compare(student_fn, _cases(discriminator_loss, inputs), layout="() (a scalar)",
+             shape_hint="a loss is one number: average over the batch with .mean().",
+             hint="softplus(-real_logits).mean() + softplus(fake_logits).mean(): real judged 1, fake judged 0.",
+             mistakes=[(lambda r, f: F.softplus(r).mean() + F.softplus(-f).mean(),
+                        "the targets are swapped: real clips have target 1 (softplus(-logit)), fakes target 0."),
+                       (lambda r, f: F.softplus(-r).mean(), "the fake term BCE(D(fake), 0) is missing."),
+                       (lambda r, f: F.softplus(f).mean(), "the real term BCE(D(real), 1) is missing."),
+                       (lambda r, f: 0.5 * (F.softplus(-r).mean() + F.softplus(f).mean()),
+                        "do not halve: the library (like the official code) adds the two terms.")],
+             success=f"{_name(student_fn)} equals discriminator_loss (BCE(real, 1) + BCE(fake, 0))")

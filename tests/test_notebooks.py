@@ -67,7 +67,9 @@ def test_checked_cells_hold_the_reference_numbers():
 def _overrides(declared: dict, tmp: Path) -> dict:
     """Quick mode, and every output path inside `tmp` (never the repository's runs/)."""
     wanted = {"QUICK": True, "DATA_DIR": str(tmp / "data"), "RUNS_DIR": str(tmp / "runs"),
-              "OUT_DIR": str(tmp / "generate"), "TOUR_CHECKPOINT": str(tmp / "no-tour" / "checkpoint.pt")}
+              "OUT_DIR": str(tmp / "generate"), "TOUR_CHECKPOINT": str(tmp / "no-tour" / "checkpoint.pt"),
+              "NOTEBOOK04_CHECKPOINT": str(tmp / "runs" / "train_quick" / "checkpoint.pt"),
+              "FULL_NOTEBOOK04_CHECKPOINT": str(tmp / "runs" / "train_full" / "checkpoint.pt")}
     return {k: v for k, v in wanted.items() if k in declared}
 
 
@@ -86,6 +88,38 @@ def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
         pytest.fail(f"{path.name} failed in cell {exc.cell_index} ({exc.ename}: {exc.evalue})\n{exc.source}")
     print(f"{path.name}: {time.perf_counter() - start:.1f}s")
     assert not list(path.parent.glob("*.gif")), "a notebook wrote into notebooks/"
+
+
+#: Full mode (QUICK = False: the GPU configuration) with its sizes cut to a few steps, so that the
+#: full path runs on CI's CPU and cannot rot: the same presets, precision and code, far less work.
+FULL_MODE_SIZES = {
+    "01": {"N_IDENTITIES": 3},
+    "02": {"REPEATS": 1},
+    "03": {},
+    # torch.compile itself is tested on the tiny preset (test_training): compiling the paper networks on a
+    # 2-core CPU takes minutes, which is a GPU-sized cost, not a size of the run
+    "04": {"FULL_STEPS": 2, "FULL_BATCH_SIZE": 2, "FULL_IDENTITIES": 3, "JUDGE_MIN_STEPS": 1, "FULL_COMPILE": False},
+    "05": {"FULL_STEPS": 2, "FULL_BATCH_SIZE": 2, "FULL_IDENTITIES": 3, "FULL_SEEDS": [0], "JUDGE_MIN_STEPS": 1,
+           "LIVE_STEPS": 2, "LIVE_IDENTITIES": 3},
+    "06": {},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_notebook_full_mode_runs_with_its_sizes_cut(path, tmp_path, monkeypatch):
+    import papermill as pm
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    declared = parameters(nbformat.read(path, as_version=4))
+    sizes = FULL_MODE_SIZES[path.stem[:2]]
+    assert set(sizes) <= set(declared), f"{path.name} lacks parameters {sorted(set(sizes) - set(declared))}"
+    params = {**_overrides(declared, tmp_path), **sizes, "QUICK": False}
+    try:
+        pm.execute_notebook(str(path), str(tmp_path / path.name), parameters=params, kernel_name="python3",
+                            cwd=str(path.parent), progress_bar=False, execution_timeout=600)
+    except pm.PapermillExecutionError as exc:
+        pytest.fail(f"{path.name} (QUICK=False) failed in cell {exc.cell_index} ({exc.ename}: {exc.evalue})\n{exc.source}")
 
 
 @pytest.mark.slow

@@ -126,9 +126,10 @@ def summary_table(results: Mapping[str, Mapping[str, Any]],
                                            "appearance_ssim")) -> str:
     """A plain-text table: one row per method, one column per metric."""
     keys = tuple(k for k in keys if any(k in r for r in results.values()))
-    header = f"{'method':18s}" + "".join(f"{k:>{max(10, len(k) + 2)}s}" for k in keys)
+    width = max([18] + [len(name) + 1 for name in results])
+    header = f"{'method':{width}s}" + "".join(f"{k:>{max(10, len(k) + 2)}s}" for k in keys)
     rows = [header, "-" * len(header)]
     for name, r in results.items():
-        rows.append(f"{name:18s}" + "".join(f"{r[k]:>{max(10, len(k) + 2)}.4f}" if k in r
+        rows.append(f"{name:{width}s}" + "".join(f"{r[k]:>{max(10, len(k) + 2)}.4f}" if k in r
                                              else f"{'-':>{max(10, len(k) + 2)}s}" for k in keys))
     return "\n".join(rows)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -209,18 +210,24 @@ def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = N
     fig = new_figure((4.2 * (1 + len(panels)), 3.2))
     axes = fig.subplots(1, 1 + len(panels), squeeze=False)[0]
     colors = [f"C{i}" for i in range(len(names))]
-    for name, color in zip(names, colors):
-        axes[0].plot(results[name]["ssim_per_frame"], label=name, color=color, lw=2.5 if name == "model" else 1.2)
-    axes[0].set(title="SSIM per frame (higher is better)", xlabel="frame")
+    styles = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 3))]
+    for i, (name, color) in enumerate(zip(names, colors)):  # distinct dashes and markers: no line hides another
+        is_baseline = name in ("copy_first_frame", "class_mean_video", "class_mean_motion")
+        axes[0].plot(results[name]["ssim_per_frame"], label=name, color=color, lw=1.3 if is_baseline else 2.4,
+                     ls=styles[i % len(styles)] if is_baseline else "-", marker="os^vDx"[i % 6], markevery=(i, 4),
+                     ms=3.5)
+    axes[0].set(title="SSIM per frame (higher is better)", xlabel="frame", ylabel="SSIM")
     axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].legend(fontsize=7)
     for ax, (title, key) in zip(axes[1:], panels):
         values = [results[n][key] for n in names]
         ax.bar(range(len(names)), values, color=colors)
-        ax.set_xticks(range(len(names)), [n.replace("_", "\n") for n in names], fontsize=7)
+        ax.set_xticks(range(len(names)), [textwrap.fill(n.replace("_", " "), 12) for n in names], fontsize=7)
         ax.set_title(title, fontsize=9)
+        ax.set_ylabel(key, fontsize=8)
         for i, v in enumerate(values):
             ax.annotate(f"{v:.3g}", (i, v), ha="center", va="bottom", fontsize=7)
+        ax.margins(y=0.12)
     fig.tight_layout()
     if path is not None:
         save_figure(fig, path)

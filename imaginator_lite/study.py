@@ -88,6 +88,7 @@ def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress:
     store = SyntheticData.for_model(base, "faces", settings.identities, seed).store(work / "data", progress)
     out = work / f"{name}-seed{seed}"
     model_cfg, train_cfg = variant_configs(settings, name, seed, out)
+    train_cfg = train_cfg.replace(progress=progress)
     ckpt = out / "checkpoint.pt"
     finished = ckpt.is_file() and load_checkpoint(ckpt).get("step") == train_cfg.steps
     started = time.perf_counter()

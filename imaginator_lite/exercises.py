@@ -24,7 +24,7 @@ Conventions (notebooks 01-05 follow them; tests/test_exercises.py enforces them)
   ``check_answer("<grade_id>", the_function)`` against :data:`ANSWERS` (computed by the library,
   compared with a relative tolerance, never printed).
 * Helpers keep each check tiny: :func:`_cases` (inputs + the reference's outputs), :func:`_compare`
-  (tensors: shape, dtype, values, known mistakes), :func:`_compare_values` (ints and tuples). A new
+  (tensors: shape, dtype, values, known mistakes), :func:`_compare_values` (ints, tuples and bools). A new
   check is ``_compare(student_fn, _cases(reference_fn, [(description, args), ...]), layout="(B, C, T,
   H, W)", hint=..., mistakes=[(wrong_fn, message), ...], success=...)``; add it to ``__all__``.
 """
@@ -45,6 +45,8 @@ __all__ = [
     "check_conv_transpose1d", "check_temporal_half", "check_spatial_half", "check_block_output_shape",
     "check_matched_width",
     "check_fusion", "check_generator_loss", "check_discriminator_loss",
+    "check_moving_l1", "check_copy_first_frame",
+    "check_ranges_separate", "check_no_fusion_config",
 ]
 
 Case = tuple[str, tuple, Any]                      # (description, arguments, expected output)
@@ -89,8 +91,9 @@ def _call(student_fn: Callable, args: tuple) -> Any:
 
 
 def _clone(args: tuple) -> tuple:
-    """Fresh copies of tensor arguments, so an in-place edit by the student cannot change the reference."""
-    return tuple(a.clone() if isinstance(a, torch.Tensor) else a for a in args)
+    """Fresh copies of tensor and list arguments, so an in-place edit by the student (a.sort(), x += 1)
+    cannot change the reference."""
+    return tuple(a.clone() if isinstance(a, torch.Tensor) else list(a) if isinstance(a, list) else a for a in args)
 
 
 def _cases(reference_fn: Callable, inputs: Sequence[tuple[str, tuple]]) -> list[Case]:
@@ -147,18 +150,31 @@ def _compare(student_fn: Callable, cases: Sequence[Case], *, layout: str, hint: 
 
 def _value_matches(candidate: Callable, args: tuple, got: Any) -> bool:
     try:
-        return candidate(*args) == got
+        return candidate(*_clone(args)) == got
     except Exception:  # a mistake that does not apply to these inputs
         return False
 
 
+def _as_bool(got: Any, fn: Callable, desc: str) -> bool:
+    """A bool, or a one-element numpy / torch bool (what `a.max() < b.min()` gives on arrays), as a bool."""
+    if isinstance(got, bool):
+        return got
+    size = got.numel() if isinstance(got, torch.Tensor) else getattr(got, "size", None)
+    if str(getattr(got, "dtype", "")) in ("bool", "torch.bool") and size == 1:
+        return bool(got)
+    raise ExerciseError(f"{_name(fn)} {desc}: expected True or False, got {type(got).__name__} {got!r}: "
+                        "return the result of the comparison itself.")
+
+
 def _compare_values(student_fn: Callable, cases: Sequence[Case], *, hint: str, success: str,
                     mistakes: Sequence[Mistake] = ()) -> None:
-    """Plain Python outputs (ints, shape tuples): equal on every case, else ExerciseError with a hint."""
+    """Plain Python outputs (ints, shape tuples, bools): equal on every case, else ExerciseError with a hint."""
     name = _name(student_fn)
     for desc, args, expected in cases:
         got = _call(student_fn, args)
-        if isinstance(expected, tuple):
+        if isinstance(expected, bool):
+            got = _as_bool(got, student_fn, desc)
+        elif isinstance(expected, tuple):
             try:
                 got = tuple(int(v) for v in got)
             except (TypeError, ValueError):
@@ -170,7 +186,8 @@ def _compare_values(student_fn: Callable, cases: Sequence[Case], *, hint: str, s
                                    "channels; floor with integer division //."))
         if got != expected:
             known = next((msg for fn, msg in mistakes if _value_matches(fn, args, got)), hint)
-            diff = (f" (difference {got - expected:+d})" if isinstance(expected, int) else "")
+            diff = (f" (difference {got - expected:+d})"
+                    if isinstance(expected, int) and not isinstance(expected, bool) else "")
             raise ExerciseError(f"{name} {desc}: expected {expected!r}, got {got!r}{diff}.\nHint: {known}")
     print(f"✓ {success}")
 
@@ -299,37 +316,52 @@ def _video_and_conv(seed: int, video_shape: tuple, c_out: int, kernel, stride, p
         return torch.randn(video_shape), nn.ConvTranspose3d(video_shape[1], c_out, kernel, stride, padding)
 
 
+#: The two halves of the (1+2)D block: their test cases (description, (seed, v shape, C_out, kernel, stride,
+#: padding)), output layout and hints.
+_CONV_HALVES = {
+    "temporal": dict(
+        cases=[("for v (2, 3, 4, 5, 6), kernel (4, 1, 1), stride 2, padding 1",
+                (1, (2, 3, 4, 5, 6), 4, (4, 1, 1), (2, 1, 1), (1, 0, 0))),
+               ("for v (1, 5, 1, 2, 3), kernel (2, 1, 1), stride 1, padding 0 (block 1)",
+                (2, (1, 5, 1, 2, 3), 3, (2, 1, 1), 1, 0))],
+        layout="(B, C_out, T', H, W)", function="F.conv_transpose1d", kernel="(k_t, 1, 1)",
+        shape_hint="T' = (T - 1) * stride - 2 * padding + k_t; H and W do not change, and the result must be "
+                   "put back in (B, C, T, H, W) order.",
+        hint="fold the pixels into the batch, keeping (C, T) last: v.permute(0, 3, 4, 1, 2).reshape(B*H*W, C, T), "
+             "run F.conv_transpose1d with conv.weight[:, :, :, 0, 0] and conv.bias, then undo the permute."),
+    "spatial": dict(
+        cases=[("for v (2, 4, 3, 5, 6), kernel (1, 4, 4), stride 2, padding 1",
+                (3, (2, 4, 3, 5, 6), 2, (1, 4, 4), (1, 2, 2), (0, 1, 1))),
+               ("for v (1, 3, 2, 1, 1), kernel (1, 4, 4), stride 1, padding 0 (block 1)",
+                (4, (1, 3, 2, 1, 1), 5, (1, 4, 4), 1, 0))],
+        layout="(B, C_out, T, H', W')", function="F.conv_transpose2d", kernel="(1, k_s, k_s)",
+        shape_hint="H' = (H - 1) * stride - 2 * padding + k_s (W' likewise); T does not change, and the result "
+                   "must be put back in (B, C, T, H, W) order.",
+        hint="fold the frames into the batch: v.permute(0, 2, 1, 3, 4).reshape(B*T, C, H, W), run "
+             "F.conv_transpose2d with conv.weight[:, :, 0], conv.bias, conv.stride[1:], conv.padding[1:], "
+             "then reshape to (B, T, C', H', W') and permute back."),
+}
+
+
+def _check_conv_half(student_fn: Callable, half: str) -> None:
+    """Compare a by-hand half of the (1+2)D block with nn.ConvTranspose3d on the cases of _CONV_HALVES[half]."""
+    spec = _CONV_HALVES[half]
+    inputs = [(text, _video_and_conv(*args)) for text, args in spec["cases"]]
+    _compare(student_fn, _cases(lambda v, conv: conv(v), inputs), layout=spec["layout"],
+             shape_hint=spec["shape_hint"], hint=spec["hint"],
+             mistakes=[(lambda v, conv: conv(v) - conv.bias.view(1, -1, 1, 1, 1),
+                        f"only the bias is missing: pass conv.bias to {spec['function']}.")],
+             success=f"{_name(student_fn)} equals nn.ConvTranspose3d with a {spec['kernel']} kernel (strided and block 1)")
+
+
 def check_temporal_half(student_fn: Callable) -> None:
     """student_fn(v (B, C, T, H, W), conv with kernel (k_t, 1, 1)) -> conv(v) (B, C_out, T', H, W)."""
-    inputs = [("for v (2, 3, 4, 5, 6), kernel (4, 1, 1), stride 2, padding 1",
-               _video_and_conv(1, (2, 3, 4, 5, 6), 4, (4, 1, 1), (2, 1, 1), (1, 0, 0))),
-              ("for v (1, 5, 1, 2, 3), kernel (2, 1, 1), stride 1, padding 0 (block 1)",
-               _video_and_conv(2, (1, 5, 1, 2, 3), 3, (2, 1, 1), 1, 0))]
-    _compare(student_fn, _cases(lambda v, conv: conv(v), inputs), layout="(B, C_out, T', H, W)",
-             shape_hint="T' = (T - 1) * stride - 2 * padding + k_t; H and W do not change, and the result must be "
-                        "put back in (B, C, T, H, W) order.",
-             hint="fold the pixels into the batch, keeping (C, T) last: v.permute(0, 3, 4, 1, 2).reshape(B*H*W, C, T), "
-                  "run F.conv_transpose1d with conv.weight[:, :, :, 0, 0] and conv.bias, then undo the permute.",
-             mistakes=[(lambda v, conv: conv(v) - conv.bias.view(1, -1, 1, 1, 1),
-                        "only the bias is missing: pass conv.bias to F.conv_transpose1d.")],
-             success=f"{_name(student_fn)} equals nn.ConvTranspose3d with a (k_t, 1, 1) kernel (strided and block 1)")
+    _check_conv_half(student_fn, "temporal")
 
 
 def check_spatial_half(student_fn: Callable) -> None:
     """student_fn(v (B, C, T, H, W), conv with kernel (1, k_s, k_s)) -> conv(v) (B, C_out, T, H', W')."""
-    inputs = [("for v (2, 4, 3, 5, 6), kernel (1, 4, 4), stride 2, padding 1",
-               _video_and_conv(3, (2, 4, 3, 5, 6), 2, (1, 4, 4), (1, 2, 2), (0, 1, 1))),
-              ("for v (1, 3, 2, 1, 1), kernel (1, 4, 4), stride 1, padding 0 (block 1)",
-               _video_and_conv(4, (1, 3, 2, 1, 1), 5, (1, 4, 4), 1, 0))]
-    _compare(student_fn, _cases(lambda v, conv: conv(v), inputs), layout="(B, C_out, T, H', W')",
-             shape_hint="H' = (H - 1) * stride - 2 * padding + k_s (W' likewise); T does not change, and the result "
-                        "must be put back in (B, C, T, H, W) order.",
-             hint="fold the frames into the batch: v.permute(0, 2, 1, 3, 4).reshape(B*T, C, H, W), run "
-                  "F.conv_transpose2d with conv.weight[:, :, 0], conv.bias, conv.stride[1:], conv.padding[1:], "
-                  "then reshape to (B, T, C', H', W') and permute back.",
-             mistakes=[(lambda v, conv: conv(v) - conv.bias.view(1, -1, 1, 1, 1),
-                        "only the bias is missing: pass conv.bias to F.conv_transpose2d.")],
-             success=f"{_name(student_fn)} equals nn.ConvTranspose3d with a (1, k_s, k_s) kernel (strided and block 1)")
+    _check_conv_half(student_fn, "spatial")
 
 
 def _library_block_shape(shape, out_channels, k_t, s_t, p_t, k_s, s_s, p_s) -> tuple[int, ...]:
@@ -482,3 +514,203 @@ def check_discriminator_loss(student_fn: Callable) -> None:
                        (lambda r, f: 0.5 * (F.softplus(-r).mean() + F.softplus(f).mean()),
                         "do not halve: the library (like the official code) adds the two terms.")],
              success=f"{_name(student_fn)} equals discriminator_loss (BCE(real, 1) + BCE(fake, 0))")
+
+
+# --------------------------------------------------------------------------------------------
+# notebook 04: a metric and a baseline
+
+
+def _moving_clips(seed: int, b: int, t: int, h: int, w: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(fake, real) videos (B, 3, T, H, W) in [-1, 1] whose true motion sits in known patches.
+
+    The still pixels jitter by less than the threshold; patch A changes channel 0 only, by 0.15
+    (moving in [-1, 1] units, not after mapping to [0, 1]); patch B changes every channel by -0.5, in
+    video 0 only (so the videos have different numbers of moving pixels).
+    """
+    g = torch.Generator().manual_seed(seed)
+    first = torch.rand(b, 3, 1, h, w, generator=g) * 1.2 - 0.4  # stays inside [-1, 1] after the patches
+    real = first.repeat(1, 1, t, 1, 1) + (torch.rand(b, 3, t, h, w, generator=g) - 0.5) * 0.04
+    real[:, 0, 2:, 1:4, 1:4] += 0.15
+    real[0, :, 3:, h - 3:, : w // 2] -= 0.5
+    fake = (real + torch.randn(b, 3, t, h, w, generator=g) * 0.2).clamp(-1, 1)
+    return fake, real
+
+
+def _moving_mask(real: torch.Tensor, threshold: float) -> torch.Tensor:
+    return (real - real[:, :, :1]).abs().amax(dim=1, keepdim=True) > threshold
+
+
+def check_moving_l1(student_fn: Callable) -> None:
+    """student_fn(fake, real (B, 3, T, H, W) in [-1, 1]) -> scalar: mean |fake - real| where the true clip moves."""
+    from .evaluation.metrics import MOVING_THRESHOLD, moving_region_error
+
+    def reference(fake, real):
+        total, count = moving_region_error(fake, real)
+        return torch.tensor(total / count)
+
+    def masked_mean(fake, real, mask):
+        return (fake - real).abs()[mask.expand_as(real)].mean()
+
+    def per_video(fake, real):
+        return torch.stack([reference(f[None], r[None]) for f, r in zip(fake, real)]).mean()
+
+    def per_pixel_count(fake, real):
+        mask = _moving_mask(real, MOVING_THRESHOLD)
+        return (fake - real).abs()[mask.expand_as(real)].sum() / mask.sum()
+
+    inputs = [("for fake, real (2, 3, 5, 8, 8)", _moving_clips(0, 2, 5, 8, 8)),
+              ("for fake, real (2, 3, 4, 6, 7)", _moving_clips(1, 2, 4, 6, 7))]
+    _compare(student_fn, _cases(reference, inputs), layout="() (a scalar)",
+             shape_hint="return ONE number for the whole batch: the sum of |fake - real| over the moving pixel "
+                        "values divided by how many there are (the library's moving_region_error returns the two "
+                        "parts).",
+             hint="mask = (real - real[:, :, :1]).abs().amax(dim=1, keepdim=True) > 0.1 (a pixel moves when ANY "
+                  "channel changes), then the mean of |fake - real| over all 3 channels of the masked pixels.",
+             mistakes=[(lambda f, r: (f - r).abs().mean(),
+                        "that is the L1 over every pixel: average only where the TRUE clip moves."),
+                       (lambda f, r: masked_mean(f, r, _moving_mask(f, MOVING_THRESHOLD)),
+                        "the mask comes from the generated clip: take it from the TRUE clip, real - real[:, :, :1]."),
+                       (lambda f, r: (f - r).abs()[(r - r[:, :, :1]).abs() > MOVING_THRESHOLD].mean(),
+                        "the mask is per channel: a pixel moves when ANY channel changes by more than 0.1 (take "
+                        ".amax(dim=1, keepdim=True)), and then all 3 of its channels count."),
+                       (lambda f, r: masked_mean(f, r, _moving_mask(r, 2 * MOVING_THRESHOLD)),
+                        "the threshold 0.1 is in [-1, 1] units: compare real - real[:, :, :1] as it is, without "
+                        "mapping the clips to [0, 1] first."),
+                       (per_pixel_count,
+                        "divided by the number of moving pixels: divide by the number of moving pixel VALUES (3 per "
+                        "pixel), i.e. take the mean of the masked values."),
+                       (lambda f, r: reference(f, r) / 2,
+                        "half the expected value: the error is in [-1, 1] units, do not map the clips to [0, 1]."),
+                       (per_video,
+                        "that is the average of one value per video: pool the moving values of the whole batch "
+                        "(one sum, one count), so a clip that moves more weighs more.")],
+             success=f"{_name(student_fn)} equals moving_region_error's sum / count (mask from the true clip, any "
+                     "channel > 0.1)")
+
+
+def check_copy_first_frame(student_fn: Callable) -> None:
+    """student_fn(image (B, 3, H, W), labels (B,), z, frames) -> (B, 3, frames, H, W), the copy baseline."""
+    from .evaluation.baselines import copy_frame_predictor
+
+    g = torch.Generator().manual_seed(0)
+    inputs = [("for image (2, 3, 6, 7), frames 5", (torch.rand(2, 3, 6, 7, generator=g) * 2 - 1, torch.tensor([1, 4]),
+                                                     torch.randn(2, 8, generator=g), 5)),
+              ("for image (3, 3, 4, 4), frames 16, z None", (torch.rand(3, 3, 4, 4, generator=g) * 2 - 1,
+                                                             torch.tensor([0, 2, 5]), None, 16))]
+
+    def reference(image, labels, z, frames):
+        return copy_frame_predictor(frames)(image, labels, z)
+
+    def interleaved(image, labels, z, frames):
+        b, c, h, w = image.shape
+        return image.repeat(1, frames, 1, 1).reshape(b, c, frames, h, w)
+
+    _compare(student_fn, _cases(reference, inputs), layout="(B, 3, frames, H, W)",
+             shape_hint="add a time axis at dim 2, (B, 3, H, W) -> (B, 3, 1, H, W), and repeat it `frames` times; "
+                        "image[:, None] would put time before the channels.",
+             hint="every frame t must equal the input image: video[:, :, t] == image for all t; labels and z are "
+                  "ignored.",
+             mistakes=[(interleaved, "frames and channels got interleaved: image.repeat(1, frames, 1, 1) stacks the "
+                                     "copies along the channel axis, and reshaping cannot separate them again. Add "
+                                     "the time axis first: image[:, :, None].repeat(1, 1, frames, 1, 1) (or .expand).")],
+             success=f"{_name(student_fn)} equals copy_frame_predictor: the input image as every frame, whatever "
+                     "the label")
+
+
+# --------------------------------------------------------------------------------------------
+# notebook 05: the seed-spread rule and an ablation switch
+
+
+def check_ranges_separate(student_fn: Callable) -> None:
+    """student_fn(a, b: lists of per-seed values) -> bool: the difference exceeds the seed spread."""
+    from .study import ranges_separate
+
+    inputs = [(f"for a = {a}, b = {b}", (a, b)) for a, b in (
+        ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]),
+        ([4.0, 5.0, 6.0], [1.0, 2.0, 3.0]),
+        ([1.0, 3.0, 5.0], [2.0, 4.0, 6.0]),
+        ([1.0, 1.2], [1.15, 3.0, 3.2]),
+        ([0.2, 0.5, 0.1], [0.45, 0.6, 0.7]),
+        ([1.0, 2.0], [2.0, 3.0]),
+        ([1.0], [5.0, 6.0]),
+        ([0.9, 0.8], [0.3]),
+        ([0.31, 0.35], [0.30, 0.29, 0.27]),
+    )]
+    cases = [(desc, args, ranges_separate(*args)) for desc, args in inputs]
+
+    def mean_vs_std(a, b):
+        import statistics
+        return abs(statistics.fmean(a) - statistics.fmean(b)) > max(statistics.pstdev(a), statistics.pstdev(b))
+
+    _compare_values(student_fn, cases,
+                    hint="True only when both lists have at least 2 values and min(a) > max(b) or max(a) < min(b).",
+                    mistakes=[(lambda a, b: min(a) > max(b) or max(a) < min(b),
+                               "with a single seed there is no spread to compare with: the rule needs at least two "
+                               "values on EACH side (len(a) > 1 and len(b) > 1)."),
+                              (lambda a, b: len(a) > 1 and len(b) > 1 and max(a) < min(b),
+                               "only one direction is tested: a may lie entirely above b (min(a) > max(b)) as well "
+                               "as entirely below it."),
+                              (lambda a, b: len(a) > 1 and len(b) > 1 and min(a) > max(b),
+                               "only one direction is tested: a may lie entirely below b (max(a) < min(b)) as well "
+                               "as entirely above it."),
+                              (lambda a, b: len(a) > 1 and len(b) > 1 and (min(a) >= max(b) or max(a) <= min(b)),
+                               "ranges that touch (max(a) == min(b)) overlap: use strict comparisons."),
+                              (lambda a, b: len(a) > 1 and len(b) > 1 and (a[0] > b[-1] or a[-1] < b[0]),
+                               "the seeds are not sorted: a[0] and a[-1] are not the smallest and largest values, "
+                               "use min() and max()."),
+                              (mean_vs_std, "that compares the difference of means with a standard deviation: the "
+                                            "rule here is stricter, no overlap at all of the min..max ranges.")],
+                    success=f"{_name(student_fn)} equals the study's rule (ranges_separate) on {len(cases)} pairs, "
+                            "including one seed and touching ranges")
+
+
+def _generator_params(cfg: Any) -> int:
+    """Parameters of Generator(cfg), counted on the meta device (no memory, instant even for `paper`)."""
+    from .models.generator import Generator
+
+    with torch.device("meta"):
+        return sum(p.numel() for p in Generator(cfg).parameters())
+
+
+def check_no_fusion_config(student_fn: Callable) -> None:
+    """student_fn(preset name) -> the ModelConfig of the study's `no_fusion` variant of that preset."""
+    from dataclasses import fields
+    from pathlib import Path
+
+    from .models.config import ModelConfig
+    from .study import StudySettings, variant_configs
+
+    name = _name(student_fn)
+    mistakes = [(lambda p: ModelConfig.preset(p),
+                 "this is the full model: the no_fusion variant switches fusion off (fusion=False)."),
+                (lambda p: ModelConfig.preset(p).replace(fusion=False),
+                 "replace() keeps the preset's fixed middle widths (the paper preset's official 4096, 3072, ...); "
+                 "the study passes the switch to ModelConfig.preset(name, fusion=False), which drops them "
+                 "(mid_channels=None: parameter-matched widths for the new layout)."),
+                (lambda p: ModelConfig.preset(p, block="3d"),
+                 "that is the 3d variant (block='3d'): the no_fusion variant keeps (1+2)D blocks and turns fusion off."),
+                (lambda p: ModelConfig(fusion=False),
+                 "start from the preset: ModelConfig(...) on its own has the dataclass defaults, not the preset's "
+                 "sizes.")]
+    counts = {}
+    for preset in ("tiny", "small", "paper"):
+        expected = variant_configs(StudySettings(preset=preset), "no_fusion", 0, Path("unused"))[0]
+        got = _call(student_fn, (preset,))
+        if not isinstance(got, ModelConfig):
+            raise ExerciseError(f"{name}({preset!r}): expected a ModelConfig, got {type(got).__name__} {got!r}: "
+                                "build one with ModelConfig.preset(...).")
+        counts[preset] = (_generator_params(got), _generator_params(expected),
+                          _generator_params(ModelConfig.preset(preset)))
+        if got != expected:
+            wrong = [f"{f.name} = {getattr(got, f.name)!r}, expected {getattr(expected, f.name)!r}"
+                     for f in fields(ModelConfig) if f.compare and getattr(got, f.name) != getattr(expected, f.name)]
+            known = next((msg for fn, msg in mistakes if _value_matches(fn, (preset,), got)),
+                         "the study builds it from VARIANTS in imaginator_lite.study: the preset with the "
+                         "variant's model switch, ModelConfig.preset(name, fusion=False).")
+            mine, theirs, _ = counts[preset]
+            raise ExerciseError(f"{name}({preset!r}): " + "; ".join(wrong[:3]) + (" ..." if len(wrong) > 3 else "")
+                                + f" (a generator built from it has {mine:,} parameters, expected {theirs:,})."
+                                + f"\nHint: {known}")
+    got_small, _, full_small = counts["small"]
+    print(f"✓ {name} gives the study's no_fusion config for tiny, small and paper; small: G {got_small:,} "
+          f"parameters, {full_small - got_small:,} fewer than full ({full_small:,})")

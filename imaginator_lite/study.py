@@ -14,7 +14,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 
@@ -162,11 +162,20 @@ def spread(values: list[float]) -> dict[str, float]:
             "min": min(values), "max": max(values), "n": len(values)}
 
 
+def ranges_separate(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Does the difference between per-seed values `a` and `b` exceed the seed spread? True when both
+    have at least two seeds and their min..max ranges do not overlap (every value of one side lies
+    strictly beyond every value of the other)."""
+    return len(a) > 1 and len(b) > 1 and (min(a) > max(b) or max(a) < min(b))
+
+
 def summarise(variants: dict[str, dict]) -> dict[str, Any]:
     """Per variant and metric: spread over seeds, and against 'full': the difference of means and
-    whether it exceeds the seed spread (the two min..max ranges do not overlap; needs 2+ seeds each)."""
-    stats = {name: {m: spread([r[m] for r in v["runs"] if m in r]) for m in METRICS
-                    if any(m in r for r in v["runs"])} for name, v in variants.items()}
+    whether it exceeds the seed spread (`ranges_separate`: the two min..max ranges do not overlap;
+    needs 2+ seeds each)."""
+    values = {name: {m: [r[m] for r in v["runs"] if m in r] for m in METRICS
+                     if any(m in r for r in v["runs"])} for name, v in variants.items()}
+    stats = {name: {m: spread(vals) for m, vals in per_metric.items()} for name, per_metric in values.items()}
     versus = {}
     for name, per_metric in stats.items():
         if name == "full" or "full" not in stats:
@@ -176,7 +185,7 @@ def summarise(variants: dict[str, dict]) -> dict[str, Any]:
             ref = stats["full"].get(m)
             if ref is None:
                 continue
-            separated = s["n"] > 1 and ref["n"] > 1 and (s["min"] > ref["max"] or s["max"] < ref["min"])
+            separated = ranges_separate(values[name][m], values["full"][m])
             better = (s["mean"] > ref["mean"]) == (m in HIGHER_IS_BETTER)
             versus[name][m] = {"difference": s["mean"] - ref["mean"], "exceeds_seed_spread": separated,
                                "variant_better": better}

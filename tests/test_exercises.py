@@ -20,17 +20,23 @@ import torch.nn.functional as F
 from einops import rearrange, repeat
 from torch import nn
 
+from imaginator_lite import ModelConfig, matched_width
 from imaginator_lite import exercises as ex
-from imaginator_lite import matched_width
 from imaginator_lite.data.store import first_frame, to_model_video
+from imaginator_lite.evaluation.baselines import copy_frame_predictor
+from imaginator_lite.evaluation.metrics import moving_region_error
 from imaginator_lite.models.losses import discriminator_loss, generator_loss
+from imaginator_lite.study import ranges_separate, summarise
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from nbtools import NOTEBOOKS_DIR, parameters, tutorial_paths  # noqa: E402
 
-#: The notebooks whose exercises this file checks in depth (04 and 05 add theirs the same way).
-EXERCISE_NOTEBOOKS = ["01_data.ipynb", "02_transposed_1plus2d.ipynb", "03_generator_and_discriminators.ipynb"]
-MIN_EXERCISES_01_03 = 8
+#: The notebooks whose exercises this file checks in depth.
+EXERCISE_NOTEBOOKS = ["01_data.ipynb", "02_transposed_1plus2d.ipynb", "03_generator_and_discriminators.ipynb",
+                      "04_training.ipynb", "05_ablations.ipynb"]
+#: The least number of exercises (code and written) in each group of notebooks.
+MIN_EXERCISES = {("01_data", "02_transposed_1plus2d", "03_generator_and_discriminators"): 8,
+                 ("04_training", "05_ablations"): 5}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,6 +74,23 @@ def _ct1d(x, w, s, p):
 
 def _g_loss(f, r, lv, li):
     return generator_loss(f, r, lv, li, l1_weight=100.0)[0]
+
+
+def _moving_l1(fake, real):
+    total, count = moving_region_error(fake, real)
+    return total / count
+
+
+def _moving_mask(real, threshold=0.1):
+    return (real - real[:, :, :1]).abs().amax(dim=1, keepdim=True) > threshold
+
+
+def _copy(image, labels, z, frames):
+    return copy_frame_predictor(frames)(image, labels, z)
+
+
+def _no_fusion(preset):
+    return ModelConfig.preset(preset, fusion=False)
 
 
 # name: (check, reference, wrong shape, message for it, wrong values, message for it)
@@ -119,6 +142,29 @@ CHECKS = {
         ex.check_discriminator_loss, discriminator_loss,
         lambda r, f: F.softplus(-r) + F.softplus(f), r"expected shape \(\) \(a scalar\) = \(\), got \(3,\)",
         lambda r, f: F.softplus(r).mean() + F.softplus(-f).mean(), r"max abs difference .*\n.*swapped"),
+    "moving_l1": (
+        ex.check_moving_l1, _moving_l1,
+        lambda f, r: torch.stack([torch.tensor(_moving_l1(a[None], b[None])) for a, b in zip(f, r)]),
+        r"expected shape \(\) \(a scalar\) = \(\), got \(2,\).*\n.*ONE number",
+        lambda f, r: (f - r).abs()[(r - r[:, :, :1]).abs() > 0.1].mean(),
+        r"max abs difference .*\n.*the mask is per channel"),
+    "copy_first_frame": (
+        ex.check_copy_first_frame, _copy,
+        lambda i, l, z, t: i[:, None].expand(-1, t, -1, -1, -1),
+        r"expected shape \(B, 3, frames, H, W\) = \(2, 3, 5, 6, 7\), got \(2, 5, 3, 6, 7\).*\n.*dim 2",
+        lambda i, l, z, t: i.repeat(1, t, 1, 1).reshape(i.shape[0], 3, t, *i.shape[2:]),
+        r"max abs difference .*\n.*interleaved"),
+    "ranges_separate": (
+        ex.check_ranges_separate, ranges_separate,
+        lambda a, b: (min(a), max(a)), r"expected True or False, got tuple \(1.0, 3.0\)",
+        lambda a, b: min(a) > max(b) or max(a) < min(b),
+        r"a = \[1.0\], b = \[5.0, 6.0\]: expected False, got True\.\n.*EACH side"),
+    "no_fusion_config": (
+        ex.check_no_fusion_config, _no_fusion,
+        lambda p: _no_fusion(p).to_dict(), r"\('tiny'\): expected a ModelConfig, got dict",
+        lambda p: ModelConfig.preset(p).replace(fusion=False),
+        r"\('paper'\): mid_channels = \(4096, 3072, 1536, 768, 36\), expected None "
+        r"\(.* expected 24,724,994\)\.\n.*replace\(\) keeps"),
 }
 
 
@@ -179,6 +225,103 @@ def test_check_answer():
         ex.check_answer("nope", 1)
 
 
+#: Every known mistake of the notebook 04-05 checks is named by its own hint: (check, wrong answer, message).
+KNOWN_MISTAKES = {
+    "moving_l1: L1 over every pixel": (
+        ex.check_moving_l1, lambda f, r: (f - r).abs().mean(), r"\n.*L1 over every pixel"),
+    "moving_l1: mask from the fake": (
+        ex.check_moving_l1, lambda f, r: (f - r).abs()[_moving_mask(f).expand_as(r)].mean(), r"\n.*from the TRUE clip"),
+    "moving_l1: threshold in [0, 1] units": (
+        ex.check_moving_l1, lambda f, r: (f - r).abs()[_moving_mask((r + 1) / 2).expand_as(r)].mean(),
+        r"\n.*\[-1, 1\] units"),
+    "moving_l1: divided by pixels, not values": (
+        ex.check_moving_l1, lambda f, r: (f - r).abs()[_moving_mask(r).expand_as(r)].sum() / _moving_mask(r).sum(),
+        r"\n.*VALUES \(3 per pixel\)"),
+    "moving_l1: errors in [0, 1] units": (
+        ex.check_moving_l1, lambda f, r: ((f - r).abs() / 2)[_moving_mask(r).expand_as(r)].mean(), r"\n.*half the expected"),
+    "moving_l1: mean of per-video means": (
+        ex.check_moving_l1, lambda f, r: sum(_moving_l1(a[None], b[None]) for a, b in zip(f, r)) / len(f),
+        r"\n.*pool the moving values"),
+    "ranges_separate: one direction": (
+        ex.check_ranges_separate, lambda a, b: len(a) > 1 and len(b) > 1 and max(a) < min(b),
+        r"expected True, got False\.\n.*entirely above"),
+    "ranges_separate: touching ranges": (
+        ex.check_ranges_separate, lambda a, b: len(a) > 1 and len(b) > 1 and (min(a) >= max(b) or max(a) <= min(b)),
+        r"a = \[1.0, 2.0\], b = \[2.0, 3.0\]: expected False, got True\.\n.*strict"),
+    "ranges_separate: first and last as min and max": (
+        ex.check_ranges_separate, lambda a, b: len(a) > 1 and len(b) > 1 and (a[0] > b[-1] or a[-1] < b[0]),
+        r"\n.*not sorted"),
+    "ranges_separate: means against a standard deviation": (
+        ex.check_ranges_separate, lambda a, b: abs(np.mean(a) - np.mean(b)) > max(np.std(a), np.std(b)),
+        r"\n.*difference of means"),
+    "no_fusion_config: the full model": (
+        ex.check_no_fusion_config, lambda p: ModelConfig.preset(p), r"fusion = True, expected False .*\n.*full model"),
+    "no_fusion_config: the 3d variant": (
+        ex.check_no_fusion_config, lambda p: ModelConfig.preset(p, block="3d"), r"block = '3d'.*\n.*3d variant"),
+    "no_fusion_config: not from the preset": (
+        ex.check_no_fusion_config, lambda p: ModelConfig(fusion=False),
+        r"image_size = 64, expected 32.*\n.*start from the preset"),
+}
+
+
+@pytest.mark.parametrize("name", KNOWN_MISTAKES)
+def test_known_mistakes_are_named(name):
+    check, wrong, message = KNOWN_MISTAKES[name]
+    with pytest.raises(ex.ExerciseError, match=message):
+        check(wrong)
+
+
+def test_bool_answers_from_numpy_and_torch_are_accepted(capsys):
+    ex.check_ranges_separate(lambda a, b: len(a) > 1 and len(b) > 1
+                             and bool(np.min(a) > np.max(b)) | bool(np.max(a) < np.min(b)))
+    ex.check_ranges_separate(lambda a, b: len(a) > 1 and len(b) > 1
+                             and (np.min(a) > np.max(b) or np.max(a) < np.min(b)))  # numpy.bool_
+    ex.check_ranges_separate(lambda a, b: torch.tensor(len(a) > 1 and len(b) > 1)  # a 0-dim torch bool
+                             & ((torch.tensor(a).min() > torch.tensor(b).max())
+                                | (torch.tensor(a).max() < torch.tensor(b).min())))
+    assert capsys.readouterr().out.count("✓ ") == 3
+    with pytest.raises(ex.ExerciseError, match=r"expected True or False, got int 1"):
+        ex.check_ranges_separate(lambda a, b: int(ranges_separate(a, b)) or 1)
+
+
+def test_students_get_copies_of_tensor_and_list_arguments(capsys):
+    values, video = [3.0, 1.0, 2.0], torch.zeros(2)
+    values_copy, video_copy, label = ex._clone((values, video, "x"))
+    values_copy.sort()
+    video_copy += 1
+    assert values == [3.0, 1.0, 2.0] and torch.equal(video, torch.zeros(2)) and label == "x"
+
+    def sorts_in_place(a, b):
+        a.sort()
+        b.sort()
+        return len(a) > 1 and len(b) > 1 and (a[0] > b[-1] or a[-1] < b[0])
+
+    ex.check_ranges_separate(sorts_in_place)
+    assert capsys.readouterr().out.startswith("✓ ")
+
+
+def test_moving_l1_cases_exercise_the_mask():
+    """Both videos move (in different amounts), and the channel-0 patch moves in [-1, 1] units only."""
+    fake, real = ex._moving_clips(0, 2, 5, 8, 8)
+    assert real.min() >= -1 and real.max() <= 1 and fake.min() >= -1 and fake.max() <= 1
+    counts = _moving_mask(real).sum(dim=(1, 2, 3, 4))
+    assert (counts > 0).all() and counts[0] != counts[1]
+    assert _moving_mask((real + 1) / 2).sum() < _moving_mask(real).sum()
+    per_channel = ((real - real[:, :, :1]).abs() > 0.1).sum()
+    assert per_channel < _moving_mask(real).expand_as(real).sum()
+
+
+def test_summarise_marks_exactly_the_separated_ranges():
+    """`summarise` fills exceeds_seed_spread with ranges_separate (the rule Exercise 5.1 asks for)."""
+    runs = lambda *values: {"runs": [{"seed": i, "fd": v} for i, v in enumerate(values)]}  # noqa: E731
+    variants = {"full": runs(1.0, 1.5, 2.0), "3d": runs(2.5, 3.0, 2.1), "no_fusion": runs(1.9, 3.0),
+                "lambda_10": runs(0.1), "no_image_disc": runs(0.2, 0.9, 0.5)}
+    versus = summarise(variants)["versus_full"]
+    assert {k: v["fd"]["exceeds_seed_spread"] for k, v in versus.items()} == \
+        {"3d": True, "no_fusion": False, "lambda_10": False, "no_image_disc": True}
+    assert ranges_separate([2.5, 3.0, 2.1], [1.0, 1.5, 2.0]) and not ranges_separate([0.1], [1.0, 2.0])
+
+
 def test_fusion_reference_is_the_library_decoder():
     """check_fusion compares with what Decoder.forward concatenates, so the einops answer must match it exactly."""
     for _, args, expected in ex._library_fusion_cases():
@@ -191,6 +334,9 @@ def test_checks_leave_the_global_rng_alone(capsys):
     ex.check_temporal_half(_temporal)
     ex.check_fusion(_fuse)
     ex.check_first_frame(first_frame)
+    ex.check_moving_l1(_moving_l1)
+    ex.check_copy_first_frame(_copy)
+    ex.check_no_fusion_config(_no_fusion)
     assert torch.equal(torch.get_rng_state(), before)
 
 
@@ -260,7 +406,8 @@ def student_edition(nb):
 
 def _namespace() -> dict:
     """What the notebooks import before their exercises."""
-    return {"torch": torch, "F": F, "nn": nn, "np": np, "math": math, "repeat": repeat, "rearrange": rearrange}
+    return {"torch": torch, "F": F, "nn": nn, "np": np, "math": math, "repeat": repeat, "rearrange": rearrange,
+            "ModelConfig": ModelConfig}
 
 
 def _cell_and_check(notebook: str, grade_id: str):
@@ -306,7 +453,8 @@ def test_solution_cell_defines_its_function_and_passes_its_check(notebook, grade
 
 
 def test_exercise_cells_across_the_notebooks(capsys):
-    """Counts the exercises in notebooks 01-05; every one is well formed, ids are unique, checks exist."""
+    """Counts the exercises in notebooks 01-05 (at least MIN_EXERCISES per group); every one is well formed,
+    ids are unique, checks exist."""
     counts, ids = {}, []
     for path in sorted(NOTEBOOKS_DIR.glob("0[1-5]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -325,10 +473,9 @@ def test_exercise_cells_across_the_notebooks(capsys):
             for name in re.findall(r"\b(check_\w+)\(", cell.source if _nbgrader(cell).get("grade") else ""):
                 assert name in ex.__all__, f"{path.name}: {name} is not in imaginator_lite.exercises"
     assert len(ids) == len(set(ids)), f"duplicate nbgrader grade_ids: {sorted(i for i in ids if ids.count(i) > 1)}"
-    in_01_03 = sum(counts[Path(n).stem] for n in EXERCISE_NOTEBOOKS)
-    print(f"exercises per notebook: {counts}; 01-03: {in_01_03}; 01-05: {sum(counts.values())}")
-    assert in_01_03 >= MIN_EXERCISES_01_03, counts
-    assert sum(counts.values()) >= in_01_03
+    print(f"exercises per notebook: {counts}; 01-05: {sum(counts.values())}")
+    for group, least in MIN_EXERCISES.items():
+        assert sum(counts[name] for name in group) >= least, (group, counts)
 
 
 @pytest.mark.parametrize("notebook", EXERCISE_NOTEBOOKS)

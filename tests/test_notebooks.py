@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -75,18 +74,11 @@ def _overrides(declared: dict, tmp: Path) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
-    import papermill as pm
-
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    params = _overrides(parameters(nbformat.read(path, as_version=4)), tmp_path)
-    start = time.perf_counter()
-    try:
-        pm.execute_notebook(str(path), str(tmp_path / path.name), parameters=params, kernel_name="python3",
-                            cwd=str(path.parent), progress_bar=False, execution_timeout=600)
-    except pm.PapermillExecutionError as exc:
-        pytest.fail(f"{path.name} failed in cell {exc.cell_index} ({exc.ename}: {exc.evalue})\n{exc.source}")
-    print(f"{path.name}: {time.perf_counter() - start:.1f}s")
+def test_notebook_runs_in_quick_mode(path, instructor_run):
+    """Each tutorial ran top to bottom in quick mode (papermill; the session's shared run, see conftest)."""
+    result = instructor_run["results"][path.name]
+    assert result["ok"], f"{path.name} failed in quick mode:\n{result['error']}"
+    print(f"{path.name}: {result['seconds']:.1f}s")
     assert not list(path.parent.glob("*.gif")), "a notebook wrote into notebooks/"
 
 

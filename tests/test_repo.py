@@ -46,7 +46,7 @@ def test_readme_layout_matches_the_package_tree():
     package = ROOT / "imaginator_lite"
     tree = {p.name for p in package.iterdir() if p.suffix == ".py" and p.name != "__init__.py"}
     tree |= {p.name + "/" for p in package.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
-    tree |= {p.name for sub in package.iterdir() if sub.is_dir() for p in sub.glob("*.py") if p.name != "__init__.py"}
+    tree |= {p.name for p in package.rglob("*.py") if p.name != "__init__.py" and "__pycache__" not in p.parts}
     named = set(re.findall(r"\b([a-z_]+(?:\.py|/))", block))
     assert tree <= named, f"missing from the README layout: {sorted(tree - named)}"
     stale = {n for n in named if n.endswith(".py") and n not in tree and not n.startswith(("convert_", "make_", "bench_"))}

@@ -5,10 +5,10 @@ import argparse
 import sys
 from typing import Callable
 
-from . import data, evaluate, generate, model, notebooks, train
+from . import course, data, evaluate, generate, model, notebooks, train
 
 #: The command groups, in the order `--help` lists them.
-COMMAND_MODULES = (model, data, train, evaluate, generate, notebooks)
+COMMAND_MODULES = (model, data, train, evaluate, generate, notebooks, course)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -148,3 +148,10 @@ def test_cli_reports_the_failing_cell(tmp_path, capsys):
     assert rc == 1
     assert "FAILED 01_fail.ipynb" in out.out + out.err and "boom in cell 2" in out.out + out.err
     assert (tmp_path / "out" / "01_fail.ipynb").is_file()
+
+
+def test_the_tutorials_are_found_from_any_folder(tmp_path, monkeypatch):
+    from imaginator_lite.cli.notebooks import find_notebooks_dir
+
+    monkeypatch.chdir(tmp_path)  # no ./notebooks here: the folder beside the package is used
+    assert find_notebooks_dir() == NOTEBOOKS_DIR.resolve()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 def find_notebooks_dir(path: str | None = None) -> Path:
     """The tutorials folder: `path`, else ./notebooks, else the one next to the installed package."""
-    candidates = [Path(path)] if path else [Path.cwd() / "notebooks", Path(__file__).resolve().parents[1] / "notebooks"]
+    candidates = [Path(path)] if path else [Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"]
     for c in candidates:
         if c.is_dir() and any(c.glob("[0-9][0-9]_*.ipynb")):
             return c.resolve()

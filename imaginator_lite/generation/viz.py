@@ -318,7 +318,7 @@ def plot_study(stats: Mapping[str, Mapping[str, Mapping[str, float]]], path: str
     """
     names = list(stats)
     panels = [(k, t) for k, t in panels if any(k in stats[n] for n in names)]
-    fig = new_figure((3.6 * len(panels), 3.4))
+    fig = new_figure((4.3 * len(panels), 3.6))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (key, title) in zip(axes, panels):
         present = [n for n in names if key in stats[n]]
@@ -327,7 +327,7 @@ def plot_study(stats: Mapping[str, Mapping[str, Mapping[str, float]]], path: str
         ax.bar(range(len(present)), means, yerr=stds, capsize=3,
                color=["C0" if n == "full" else "0.6" for n in present])
         ax.set_xticks(range(len(present)), [f"{n}\n(n={stats[n][key]['n']})" for n in present], fontsize=7,
-                      rotation=30, ha="right")
+                      rotation=45, ha="right", rotation_mode="anchor")
         ax.set_title(title, fontsize=9)
         ax.set_ylabel(key, fontsize=8)
         for i, (m, s) in enumerate(zip(means, stds)):

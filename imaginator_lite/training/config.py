@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Mapping
 
+from ..defaults import TRAIN_DIR
 from ..models.losses import ADVERSARIAL_KINDS
 
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 def _opt(default: Any, help: str, **meta: Any) -> Any:
@@ -33,14 +34,15 @@ class TrainConfig:
     use_image_disc: bool = _opt(True, "use the image discriminator D_I; --no-image-disc is the ablation without it",
                                flag="--no-image-disc")
     device: str = _opt("auto", "auto | cpu | cuda")
-    precision: str = _opt("fp32", "fp32; bf16 autocast (CUDA, CPUs that support it); fp16 autocast + "
+    precision: str = _opt("auto", "auto: bf16 autocast where bf16 is native (CUDA, CPUs with AVX512-BF16 or AMX), "
+                          "else fp32; fp32; bf16 (emulated, and far slower, on other CPUs: warns); fp16 autocast + "
                           "GradScaler (GPUs without bf16)", choices=PRECISIONS)
     channels_last: bool = _opt(False, "channels-last memory format")
     compile: bool = _opt(False, "torch.compile the three networks")
     log_every: int = _opt(10, "log the losses every N steps")
     sample_every: int = _opt(0, "write a sample GIF every N steps (0: only at the end)")
     checkpoint_every: int = _opt(0, "write the checkpoint every N steps (0: only at the end and on Ctrl-C)")
-    out_dir: str | None = _opt("runs/train", "output folder (None: write nothing)", cli=False)
+    out_dir: str | None = _opt(TRAIN_DIR, "output folder (None: write nothing)", cli=False)
     seed: int = _opt(0, "seed of the initialisation, the noise, the frame picks and the batch order")
     progress: bool = _opt(True, "show a progress bar", cli=False)
     sample_count: int = _opt(8, "clips in the sample GIF grid", cli=False)

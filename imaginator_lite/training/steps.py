@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Callable, ContextManager, Mapping
+from typing import Callable, ContextManager, Iterator, Mapping
 
 import torch
 
@@ -79,9 +79,29 @@ class StepContext:
     guard: Callable[[Mapping[str, torch.Tensor]], dict[str, float]]
 
 
+@contextlib.contextmanager
+def frozen(*modules: Callable | None) -> Iterator[None]:
+    """Within the block the modules' parameters need no gradient, so backward skips their weight
+    gradients (G's gradients are unchanged: D's would be discarded before the D step anyway)."""
+    params = [p for m in modules if m is not None for p in m.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
 def generator_step(nets: Networks, optimizer: torch.optim.Optimizer, batch: StepBatch,
                    ctx: StepContext) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
     """Update G; returns (fake videos, the fake frame D_I saw, both detached) and the loss values."""
+    with frozen(nets.VD, nets.ID):
+        return _generator_update(nets, optimizer, batch, ctx)
+
+
+def _generator_update(nets: Networks, optimizer: torch.optim.Optimizer, batch: StepBatch,
+                      ctx: StepContext) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
     with ctx.autocast():
         fake = nets.G(batch.videos[:, :, 0], batch.z, batch.labels)
         vd_fake = nets.VD(fake, batch.labels).float() if nets.VD is not None else None

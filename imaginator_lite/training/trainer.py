@@ -8,15 +8,13 @@ steps bit for bit on CPU.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import os
 import signal
 import threading
 import time
-import warnings
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import torch
@@ -24,7 +22,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..data.batching import BatchReader, EpochSampler
-from ..device import resolve_device
+from ..device import resolve_device, resolve_precision
 from ..models.config import ModelConfig
 from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
 from ..models.generator import Generator
@@ -37,6 +35,18 @@ from .steps import (Networks, StepBatch, StepContext, Updater, autocast_context,
 #: TrainConfig fields a resumed run may change; the others define the recipe it continues.
 RESUMABLE_FIELDS = ("steps", "epochs", "device", "precision", "channels_last", "compile", "log_every",
                     "sample_every", "checkpoint_every", "out_dir", "progress", "sample_count")
+
+
+#: Steps measured before the trainer states its s/step and the time to go.
+ETA_AFTER_STEPS = 20
+
+
+def eta_text(seconds: float, steps_done: int, steps_left: int) -> str:
+    """'0.31 s/step over the first 20 steps: about 4.2 min to go (780 steps)'."""
+    per_step = seconds / max(steps_done, 1)
+    left = per_step * steps_left
+    when = f"{left / 60:.1f} min" if left >= 90 else f"{left:.0f} s"
+    return f"{per_step:.2f} s/step over the first {steps_done} steps: about {when} to go ({steps_left} steps)"
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -75,17 +85,6 @@ def to_channels_last(module: nn.Module) -> nn.Module:
     return module
 
 
-@functools.cache
-def cpu_bf16_supported() -> bool:
-    """Whether a bf16 autocast conv runs on this CPU build."""
-    try:
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            torch.nn.functional.conv2d(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 3, 3))
-        return True
-    except Exception:
-        return False
-
-
 class Trainer:
     """Trains Generator + VideoDiscriminator + ImageDiscriminator on a clip dataset.
 
@@ -98,10 +97,7 @@ class Trainer:
         self.model_cfg, self.cfg = model_cfg, train_cfg or TrainConfig()
         cfg = self.cfg
         self.device = resolve_device(cfg.device)
-        self.precision = cfg.precision
-        if cfg.precision == "bf16" and self.device.type == "cpu" and not cpu_bf16_supported():
-            warnings.warn("bf16 autocast is not supported on this CPU; training in fp32")
-            self.precision = "fp32"
+        self.precision = resolve_precision(cfg.precision, self.device)  # 'auto': bf16 only where it is native
         torch.manual_seed(cfg.seed)  # network initialisation
         self.G = Generator(model_cfg).to(self.device)
         self.VD = VideoDiscriminator(model_cfg).to(self.device) if cfg.use_video_disc else None
@@ -201,11 +197,13 @@ class Trainer:
         return values
 
     # ------------------------------------------------------------------ the loop
-    def train(self, steps: int | None = None, time_budget_s: float | None = None) -> list[dict[str, Any]]:
+    def train(self, steps: int | None = None, time_budget_s: float | None = None,
+              log: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
         """Run `steps` more steps (default: up to cfg.steps / epochs); returns the history.
 
-        time_budget_s: also stop after the step during which this many seconds have passed
-        (sets `self.stopped_early`); the checkpoint, curves and samples are written as usual.
+        time_budget_s: an opt-in limit: also stop after the step during which this many seconds have
+        passed (sets `self.stopped_early`); the checkpoint, curves and samples are written as usual.
+        log: told the measured s/step and the time to go once the first ETA_AFTER_STEPS steps ran.
         """
         if self.dataset is None:
             raise ValueError("Trainer has no dataset; pass one to Trainer(model_cfg, train_cfg, dataset)")
@@ -215,7 +213,7 @@ class Trainer:
                    dynamic_ncols=True)
         self.stopped_early = False
         try:
-            self._loop(target, bar, time_budget_s)
+            self._loop(target, bar, time_budget_s, log)
         except KeyboardInterrupt:
             bar.write(f"interrupted at step {self.step}; saved {self.save()}")
             raise
@@ -227,8 +225,8 @@ class Trainer:
             self.write_pictures()
         return self.history
 
-    def _loop(self, target: int, bar: tqdm, time_budget_s: float | None) -> None:
-        cfg, started, buffer = self.cfg, time.perf_counter(), None
+    def _loop(self, target: int, bar: tqdm, time_budget_s: float | None, log: Callable[[str], None] | None) -> None:
+        cfg, started, first, buffer = self.cfg, time.perf_counter(), self.step, None
         with _DeferredInterrupt() as interrupt:
             while self.step < target:
                 # the loop uses each batch before reading the next, so one buffer serves all
@@ -236,6 +234,8 @@ class Trainer:
                 buffer = videos
                 values = self.train_step(videos, labels)
                 bar.update(1)
+                if log is not None and self.step - first == ETA_AFTER_STEPS and self.step < target:
+                    log(eta_text(time.perf_counter() - started, ETA_AFTER_STEPS, target - self.step))
                 if cfg.log_every and (self.step % cfg.log_every == 0 or self.step == target):
                     self._log(values)
                     bar.set_postfix(l1=f"{values['l1']:.4f}", g=f"{values['g_total']:.3f}")

@@ -20,7 +20,17 @@ from .training.checkpoint import load_generator
 from .training.config import TrainConfig
 from .training.trainer import Trainer
 
-__version__ = "0.2.0"
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml is its one home)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("imaginator-lite")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "ModelConfig", "Generator", "Encoder", "Decoder", "VideoDiscriminator", "ImageDiscriminator",

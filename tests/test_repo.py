@@ -51,3 +51,36 @@ def test_readme_layout_matches_the_package_tree():
     assert tree <= named, f"missing from the README layout: {sorted(tree - named)}"
     stale = {n for n in named if n.endswith(".py") and n not in tree and not n.startswith(("convert_", "make_", "bench_"))}
     assert not stale, f"the README layout names modules that do not exist: {sorted(stale)}"
+
+
+def test_the_version_has_one_home():
+    """`imaginator_lite.__version__` is the installed distribution's, i.e. pyproject.toml's."""
+    import tomllib
+    from importlib.metadata import version
+
+    import imaginator_lite
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())
+    assert imaginator_lite.__version__ == version("imaginator-lite") == pyproject["project"]["version"]
+
+
+def test_the_course_defaults_are_written_once_in_the_library():
+    """Identity count, split fractions, judge settings and run folders live in imaginator_lite/defaults.py;
+    a second copy of one of these literals anywhere else in the library is how defaults drift apart."""
+    from imaginator_lite import defaults
+
+    package = Path(__file__).resolve().parents[1] / "imaginator_lite"
+    facts = {
+        "split fractions": re.compile(r"\(0\.7, 0\.15, 0\.15\)"),
+        "identity count": re.compile(rf"(identities|n_identities)\s*(:\s*int\s*)?=\s*{defaults.SYNTHETIC_IDENTITIES}\b"
+                                     rf"|default={defaults.SYNTHETIC_IDENTITIES}\b"),
+        "judge settings": re.compile(rf"(epochs|min_steps)\s*(:\s*int\s*)?=\s*({defaults.JUDGE_EPOCHS}|"
+                                     rf"{defaults.JUDGE_MIN_STEPS})\b"),
+        "run folders": re.compile("|".join(re.escape(f'"{folder}"') for folder in (
+            defaults.DATA_ROOT, defaults.TRAIN_DIR, defaults.TOUR_DIR, defaults.STUDY_DIR, defaults.NOTEBOOKS_DIR))),
+    }
+    copies = [f"{path.relative_to(package)}:{n}: {fact}: {line.strip()}"
+              for path in sorted(package.rglob("*.py")) if path.name != "defaults.py"
+              for n, line in enumerate(path.read_text().splitlines(), 1)
+              for fact, pattern in facts.items() if pattern.search(line)]
+    assert not copies, "import these from imaginator_lite.defaults instead:\n" + "\n".join(copies)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..defaults import SPLIT_FRACTIONS
 from ..data.importers import datasets
 
 __all__ = ["CONVERTERS", "add_split_arguments", "add_convert_arguments", "run_convert", "build_parser", "script_main"]
@@ -22,7 +23,7 @@ FACE_DATASETS = ("mug", "uva-nemo", "folder")
 
 def add_split_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
     """--fractions, --seed and --no-progress, shared by every command that writes a store."""
-    parser.add_argument("--fractions", type=float, nargs=3, default=(0.7, 0.15, 0.15),
+    parser.add_argument("--fractions", type=float, nargs=3, default=SPLIT_FRACTIONS,
                         metavar=("TRAIN", "VAL", "TEST"), help="split fractions by identity")
     parser.add_argument("--seed", type=int, default=0, help=seed_help)
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..defaults import SYNTHETIC_IDENTITIES
 __all__ = ["register", "add_synth_arguments", "run_data_synth", "run_data_info", "run_data_convert"]
 
 
@@ -14,7 +15,8 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="clip store folder to write")
     parser.add_argument("--size", type=int, default=64, help="square frame size (default 64)")
     parser.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
-    parser.add_argument("--identities", type=int, default=40, help="number of identities (default 40)")
+    parser.add_argument("--identities", type=int, default=SYNTHETIC_IDENTITIES,
+                        help=f"number of identities (default {SYNTHETIC_IDENTITIES})")
     parser.add_argument("--clips-per-identity", type=int, default=None,
                         help="clips per identity, cycling over the classes (default: one per class)")
     add_split_arguments(parser, seed_help="seed (same seed -> identical store)")

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..defaults import NOTEBOOKS_DIR
 
 def find_notebooks_dir(path: str | None = None) -> Path:
     """The tutorials folder: `path`, else ./notebooks, else the one next to the installed package."""
@@ -88,7 +89,7 @@ def register(sub) -> None:
     p = sub.add_parser("notebooks", help="execute the tutorials with papermill (quick mode unless --full)",
                        description="Execute notebooks/NN_*.ipynb with papermill into --out; QUICK=True unless --full.")
     p.add_argument("--full", action="store_true", help="full mode (QUICK=False): the GPU configuration")
-    p.add_argument("--out", default="runs/notebooks", help="folder for the executed notebooks (default runs/notebooks)")
+    p.add_argument("--out", default=NOTEBOOKS_DIR, help=f"folder for the executed notebooks (default {NOTEBOOKS_DIR})")
     p.add_argument("--only", action="append", metavar="NN",
                    help="run only notebooks starting with NN (repeat or comma-separate, e.g. --only 02,03)")
     p.add_argument("--notebooks-dir", default=None, help="folder holding the tutorials (default ./notebooks)")

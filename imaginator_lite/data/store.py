@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from ..atomic import write_json
+from ..defaults import SPLIT_FRACTIONS
 from ..labels import resolve_label
 __all__ = [
     "FORMAT_VERSION", "SPLITS", "StoreWriter", "ClipDataset", "first_frame",
@@ -38,7 +39,7 @@ _MISSING_HINT = ("run `imaginator-lite data synth --kind faces --out {root}` (sy
 
 # ----------------------------------------------------------------------------- splits
 
-def split_identities(identities, fractions: Sequence[float] = (0.7, 0.15, 0.15),
+def split_identities(identities, fractions: Sequence[float] = SPLIT_FRACTIONS,
                      seed: int = 0) -> dict[str, list]:
     """Disjoint train/val/test identity lists; `identities` is a count n (-> 0..n-1) or a sequence.
 

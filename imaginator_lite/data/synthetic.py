@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..defaults import SPLIT_FRACTIONS, SYNTHETIC_IDENTITIES
 from ..labels import ACTIONS, EXPRESSIONS, resolve_label
 from .store import StoreWriter, split_identities
 
@@ -458,9 +459,9 @@ def synthetic_requests(n_identities: int, n_classes: int, clips_per_identity: in
             for identity in range(n_identities) for j in range(per_identity)]
 
 
-def make_synthetic_store(root, kind: str = "faces", n_identities: int = 40, image_size: int = 64,
+def make_synthetic_store(root, kind: str = "faces", n_identities: int = SYNTHETIC_IDENTITIES, image_size: int = 64,
                          frames: int = 32, seed: int = 0, clips_per_identity: int | None = None,
-                         fractions=(0.7, 0.15, 0.15), progress: bool = True, chunk: int = 64) -> Path:
+                         fractions=SPLIT_FRACTIONS, progress: bool = True, chunk: int = 64) -> Path:
     """Render a synthetic set and write it as a clip store at `root` (splits by identity).
 
     Default: one clip per class per identity. Returns the store path.

@@ -196,7 +196,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 90) -> Path:
 def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = None):
     """Model vs baselines on held-out clips: SSIM per frame, L1 where the face moves, Frechet distance.
 
-    results: {'model': {...}, baseline: {...}} as from metrics.evaluate_with_baselines. Returns the
+    results: {'model': {...}, baseline: {...}} as from evaluation.evaluate.evaluate_with_baselines. Returns the
     matplotlib Figure (shown inline in notebooks); with `path`, also writes it as a PNG atomically.
     """
     from matplotlib.ticker import MaxNLocator

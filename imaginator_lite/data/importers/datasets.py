@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from ...defaults import SPLIT_FRACTIONS
 from ...labels import EXPRESSIONS, SMILES, WEIZMANN_ACTIONS, NATOPS_GESTURES
 from .driver import FaceCropCounter, SkipSource, SourceItem, run_conversion
 from .video_io import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, numeric_sort_key, read_frame_folder,
@@ -52,7 +53,7 @@ def _relative(path: Path, root: Path) -> str:
 
 def convert_mug(src, out, image_size: int = 64, min_frames: int = 32, stride: int = 1,
                 include_neutral: bool = False, face_crop: bool = True, face_enlarge: float = 1.4,
-                face_cascade: str | None = None, fractions=(0.7, 0.15, 0.15), seed: int = 0,
+                face_cascade: str | None = None, fractions=SPLIT_FRACTIONS, seed: int = 0,
                 progress: bool = True):
     """MUG facial expressions (frame folders) -> clip store; faces cropped with a Haar cascade."""
     src = _require_source(src)
@@ -101,7 +102,7 @@ def _smile_label(stem: str) -> str | None:
 
 def convert_uva_nemo(src, out, image_size: int = 64, min_frames: int = 32, stride: int = 1,
                      fps: float | None = None, face_crop: bool = True, face_enlarge: float = 1.4,
-                     face_cascade: str | None = None, fractions=(0.7, 0.15, 0.15), seed: int = 0,
+                     face_cascade: str | None = None, fractions=SPLIT_FRACTIONS, seed: int = 0,
                      progress: bool = True):
     """UvA-NEMO smiles (`001_deliberate_smile_1.mp4`, `001_spontaneous_smile_2.mp4`) -> clip store."""
     src = _require_source(src)
@@ -171,7 +172,7 @@ def _natops_reader(path: Path, key: str, reps, image_size: int, stride: int, fps
 
 
 def convert_natops(src, out, segments=None, image_size: int = 64, min_frames: int = 32,
-                   stride: int = 1, fps: float | None = None, fractions=(0.7, 0.15, 0.15),
+                   stride: int = 1, fps: float | None = None, fractions=SPLIT_FRACTIONS,
                    seed: int = 0, progress: bool = True):
     """NATOPS gestures (`gXXsYY.avi`, all repetitions per file) + segmentation file -> clip store."""
     src = _require_source(src)
@@ -212,7 +213,7 @@ def _weizmann_action(action: str) -> str | None:
 
 
 def convert_weizmann(src, out, image_size: int = 64, min_frames: int = 32, stride: int = 1,
-                     fps: float | None = None, fractions=(0.7, 0.15, 0.15), seed: int = 0,
+                     fps: float | None = None, fractions=SPLIT_FRACTIONS, seed: int = 0,
                      progress: bool = True):
     """Weizmann actions (`<actor>_<action>.avi`, e.g. daria_walk.avi, lena_walk1.avi) -> clip store."""
     src = _require_source(src)
@@ -236,7 +237,7 @@ def convert_weizmann(src, out, image_size: int = 64, min_frames: int = 32, strid
 def convert_folder(src, out, classes: Sequence[str] | None = None, identity_pattern: str | None = None,
                    image_size: int = 64, min_frames: int = 32, stride: int = 1, fps: float | None = None,
                    face_crop: bool = False, face_enlarge: float = 1.4, face_cascade: str | None = None,
-                   fractions=(0.7, 0.15, 0.15), seed: int = 0, progress: bool = True):
+                   fractions=SPLIT_FRACTIONS, seed: int = 0, progress: bool = True):
     """`src/<class>/<video file or folder of frames>` -> clip store.
 
     classes: default sorted subfolder names. identity_pattern: regex whose first group (or whole

@@ -9,6 +9,7 @@ from typing import Callable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from ...defaults import SPLIT_FRACTIONS
 from ..store import StoreWriter, split_identities
 
 __all__ = ["SourceItem", "SkipSource", "ConversionSummary", "FaceCropCounter", "run_conversion"]
@@ -130,7 +131,7 @@ def _check_paths(src: Path, out: Path) -> None:
 
 
 def run_conversion(items: Sequence[SourceItem], src, out, classes: Sequence[str], image_size: int,
-                   min_frames: int = 32, fractions=(0.7, 0.15, 0.15), seed: int = 0,
+                   min_frames: int = 32, fractions=SPLIT_FRACTIONS, seed: int = 0,
                    kind: str = "clips", description: str = "", progress: bool = True,
                    notes: Callable[[], list[str]] | None = None) -> ConversionSummary:
     """Convert `items` into the clip store `out`, resuming an interrupted run of the same store."""

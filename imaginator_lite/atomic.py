@@ -44,6 +44,17 @@ def write_json(path: str | os.PathLike, data: Any, indent: int = 2) -> Path:
     return write_text(path, json.dumps(data, indent=indent))
 
 
+def sha256_of(path: str | os.PathLike) -> str:
+    """The sha256 hex digest of a file (read in 1 MiB blocks)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def torch_save(obj: Any, path: str | os.PathLike) -> Path:
     """torch.save atomically."""
     import torch

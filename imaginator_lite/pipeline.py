@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import torch
 
+from .defaults import DATA_ROOT, JUDGE_EPOCHS, JUDGE_MIN_STEPS, JUDGE_WIDTH, SYNTHETIC_IDENTITIES
 from .data.store import ClipDataset, load_meta, store_info
 from .models.config import ModelConfig
 from .training.config import TrainConfig
@@ -33,7 +34,7 @@ class SyntheticData:
     """
 
     kind: str = "faces"
-    identities: int = 80
+    identities: int = SYNTHETIC_IDENTITIES
     image_size: int = 32
     frames: int = 16
     seed: int = 0
@@ -46,7 +47,7 @@ class SyntheticData:
                              f"(got {self.identities})")
 
     @classmethod
-    def for_model(cls, model_cfg: ModelConfig, kind: str = "faces", identities: int = 80,
+    def for_model(cls, model_cfg: ModelConfig, kind: str = "faces", identities: int = SYNTHETIC_IDENTITIES,
                   seed: int = 0) -> "SyntheticData":
         """The synthetic store whose frames and clip length fit `model_cfg`."""
         return cls(kind, identities, model_cfg.image_size, model_cfg.frames, seed)
@@ -55,7 +56,7 @@ class SyntheticData:
     def name(self) -> str:
         return f"{self.kind}-{self.image_size}px-{self.frames}f-{self.identities}id-seed{self.seed}"
 
-    def store(self, root: str | os.PathLike = "runs/data", progress: bool = True) -> Path:
+    def store(self, root: str | os.PathLike = DATA_ROOT, progress: bool = True) -> Path:
         """The store at root/name: rendered on first use, reused afterwards."""
         from .data.synthetic import make_synthetic_store
 
@@ -115,9 +116,11 @@ class Run:
 
 
 def load_or_train(model_cfg: ModelConfig, train_cfg: TrainConfig, dataset: Any = None, *, train: bool = False,
-                  checkpoint: str | os.PathLike | None = None, time_budget_s: float | None = None) -> Run:
+                  checkpoint: str | os.PathLike | None = None, time_budget_s: float | None = None,
+                  log: Callable[[str], None] | None = None) -> Run:
     """Load `checkpoint` (default out_dir/checkpoint.pt) unless `train` is asked or it is missing;
-    then train `model_cfg` with `train_cfg` on `dataset`. Returns the generator in eval mode."""
+    then train `model_cfg` with `train_cfg` on `dataset` (`log` hears the ETA). Returns the
+    generator in eval mode."""
     from .training.checkpoint import load_checkpoint, load_generator
     from .training.trainer import Trainer
 
@@ -128,7 +131,7 @@ def load_or_train(model_cfg: ModelConfig, train_cfg: TrainConfig, dataset: Any =
     if dataset is None:
         raise ValueError(f"no checkpoint at {path} and no dataset to train on; pass dataset=")
     trainer = Trainer(model_cfg, train_cfg, dataset)
-    trainer.train(time_budget_s=time_budget_s)
+    trainer.train(time_budget_s=time_budget_s, log=log)
     return Run(trainer.G.eval(), trainer.checkpoint_path, True, trainer.step, trainer.history, trainer.stopped_early)
 
 
@@ -136,13 +139,14 @@ def load_or_train(model_cfg: ModelConfig, train_cfg: TrainConfig, dataset: Any =
 
 @dataclass(frozen=True)
 class Judge:
-    """The default feature network: a small video classifier trained on the store's training split."""
+    """How to train the feature network for a store that no shipped judge fits (real data, other
+    sizes): a small video classifier trained on the store's training split and cached."""
 
-    epochs: int = 12
-    width: int = 16
+    epochs: int = JUDGE_EPOCHS
+    width: int = JUDGE_WIDTH
     seed: int = 0
     cache_dir: str | None = None
-    min_steps: int = 120  # evaluation.classifier.MIN_CLASSIFIER_STEPS: a few dozen clips still leave chance
+    min_steps: int = JUDGE_MIN_STEPS
 
 
 def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "test", judge: Judge = Judge(),
@@ -150,18 +154,19 @@ def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "
                  seed: int = 0, progress: bool = True, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Score G and the baselines on `split` of `store`, judged by the pass mark.
 
-    Returns {split, clips, chance_accuracy, classifier, criterion, passed, model_beats_all_baselines,
-    results, baselines}; `criterion` is None without a feature network.
+    Returns {split, clips, chance_accuracy, classifier, judge, criterion, passed, model_beats_all_baselines,
+    results, baselines}; `judge` names the feature network and its sha256; `criterion` is None without one.
     """
     from .evaluation.baselines import BASELINES
     from .evaluation.classifier import get_classifier
     from .evaluation.evaluate import evaluate_with_baselines
     from .evaluation.verdict import tour_verdict
+    from .pretrained.judges import shipped_judge_for
 
     check_store_fits(store, G.cfg, split)
     test, train = open_split(store, G.cfg, split), ClipDataset(store, "train", G.cfg.frames, random_window=False)
-    if feature_net is None and use_features:
-        feature_net = get_classifier(store, G.cfg.frames, cache_dir=judge.cache_dir, epochs=judge.epochs,
+    if feature_net is None and use_features:  # the shipped judge for synthetic data, else one trained and cached
+        feature_net = shipped_judge_for(store, G.cfg.frames) or get_classifier(store, G.cfg.frames, cache_dir=judge.cache_dir, epochs=judge.epochs,
                                      width=judge.width, seed=judge.seed, progress=progress, log=log,
                                      min_steps=judge.min_steps)
     results = evaluate_with_baselines(G, test, train, feature_net=feature_net, batch_size=batch_size, seed=seed)
@@ -173,12 +178,22 @@ def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "
         "clips": len(test),
         "chance_accuracy": chance,
         "classifier": dict(getattr(feature_net, "info", {})),
+        "judge": judge_identity(feature_net),
         "criterion": verdict,
         "passed": verdict["passed"] if verdict else None,
         "model_beats_all_baselines": verdict["model_beats_all_baselines"] if verdict else None,
         "results": results,
         "baselines": dict(BASELINES),
     }
+
+
+def judge_identity(feature_net: torch.nn.Module | None) -> dict[str, Any] | None:
+    """{'source', 'sha256'} of the feature network that scored a run (None without one): two
+    metrics.json files are comparable only when these agree."""
+    if feature_net is None:
+        return None
+    info = getattr(feature_net, "info", {})
+    return {"source": info.get("source", type(feature_net).__name__), "sha256": info.get("sha256")}
 
 
 def find_generator(candidates: list[str | os.PathLike | None], pretrained: str = "faces",

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..defaults import DATA_ROOT, SYNTHETIC_IDENTITIES
 from .common import add_generator_flags, load_generator_from_args
 
 
@@ -57,8 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     data.add_argument("--data", help="clip store folder")
     data.add_argument("--synthetic", choices=("faces", "actions"),
                       help="render held-out synthetic identities from --seed (into --data-root)")
-    p.add_argument("--identities", type=int, default=80, help="identities of the --synthetic store (default 80)")
-    p.add_argument("--data-root", default="runs/data", help="where synthetic stores live (default runs/data)")
+    p.add_argument("--identities", type=int, default=SYNTHETIC_IDENTITIES,
+                   help=f"identities of the --synthetic store (default {SYNTHETIC_IDENTITIES})")
+    p.add_argument("--data-root", default=DATA_ROOT, help=f"where synthetic stores live (default {DATA_ROOT})")
     p.add_argument("--split", default="test", choices=("train", "val", "test"))
     p.add_argument("--feature-weights", default=None, help="user feature network (classifier file or TorchScript)")
     p.add_argument("--no-features", action="store_true", help="skip FD and conditional accuracy (and the verdict)")

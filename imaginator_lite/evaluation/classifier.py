@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from ..atomic import torch_save
+from ..atomic import sha256_of, torch_save
+from ..defaults import JUDGE_EPOCHS, JUDGE_MIN_STEPS, JUDGE_WIDTH
 from ..data.batching import BatchReader, EpochSampler, ordered_batches
 
 CLASSIFIER_FORMAT = "imaginator-lite-classifier/1"
@@ -27,7 +28,7 @@ CLASSIFIER_FORMAT = "imaginator-lite-classifier/1"
 class VideoClassifier(nn.Module):
     """video (B,3,T,H,W) in [-1,1] -> logits (B,n_classes); `features(video)` -> (B, 4*width)."""
 
-    def __init__(self, n_classes: int, width: int = 16) -> None:
+    def __init__(self, n_classes: int, width: int = JUDGE_WIDTH) -> None:
         super().__init__()
         self.n_classes, self.width = n_classes, width
 
@@ -74,7 +75,9 @@ def load_feature_net(path: str | os.PathLike, device: str | torch.device = "cpu"
         if is_script:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                return torch.jit.load(str(path), map_location=device).eval()
+                net = torch.jit.load(str(path), map_location=device).eval()
+            net.info = {"source": str(path), "sha256": sha256_of(path)}
+            return net
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise ValueError(f"{path} is neither an imaginator-lite classifier file nor a TorchScript module "
@@ -85,7 +88,7 @@ def load_feature_net(path: str | os.PathLike, device: str | torch.device = "cpu"
                          "save yours with classifier.save_classifier or as TorchScript")
     model = VideoClassifier(obj["n_classes"], obj["width"])
     model.load_state_dict(obj["state_dict"])
-    model.info = obj.get("info", {})
+    model.info = {**obj.get("info", {}), "source": str(path), "sha256": sha256_of(path)}
     return model.to(device).eval()
 
 
@@ -100,12 +103,9 @@ def extract_features(net: nn.Module, videos: torch.Tensor) -> tuple[torch.Tensor
     return feats.float(), logits.float()
 
 
-MIN_CLASSIFIER_STEPS = 120  # a store of a few dozen clips still gets enough updates to leave chance
-
-
-def train_classifier(dataset: Any, epochs: int = 12, batch_size: int = 32, lr: float = 3e-3, width: int = 16,
+def train_classifier(dataset: Any, epochs: int = JUDGE_EPOCHS, batch_size: int = 32, lr: float = 3e-3, width: int = JUDGE_WIDTH,
                      seed: int = 0, device: str | torch.device = "cpu", progress: bool = True,
-                     val_dataset: Any = None, min_steps: int = MIN_CLASSIFIER_STEPS) -> VideoClassifier:
+                     val_dataset: Any = None, min_steps: int = JUDGE_MIN_STEPS) -> VideoClassifier:
     """Train a VideoClassifier on (video, label) clips for `epochs` passes but at least `min_steps` steps.
 
     Stores train/val accuracy and the step count in `model.info`.
@@ -171,9 +171,9 @@ def classifier_cache_key(store_root: str | os.PathLike, frames: int, settings: d
 
 
 def get_classifier(store_root: str | os.PathLike, frames: int, cache_dir: str | os.PathLike | None = None,
-                   epochs: int = 12, width: int = 16, seed: int = 0, progress: bool = True,
+                   epochs: int = JUDGE_EPOCHS, width: int = JUDGE_WIDTH, seed: int = 0, progress: bool = True,
                    device: str | torch.device = "cpu", log: Callable[[str], None] | None = None,
-                   min_steps: int = MIN_CLASSIFIER_STEPS) -> VideoClassifier:
+                   min_steps: int = JUDGE_MIN_STEPS) -> VideoClassifier:
     """The cached classifier for this store/clip length, training (and caching) it on first use."""
     from ..data.store import ClipDataset
 
@@ -192,4 +192,4 @@ def get_classifier(store_root: str | os.PathLike, frames: int, cache_dir: str | 
     save_classifier(model, path, {**model.info, "store": str(store_root), "frames": frames})
     if log:
         log(f"trained feature classifier ({model.info}); cached at {path}")
-    return model.eval()
+    return load_feature_net(path, device)  # as a later run reads it: with its source and sha256

@@ -1,5 +1,8 @@
 """Generators trained by the package itself and shipped with it (safetensors + a JSON model card).
 
+The judges that score synthetic data (the feature classifiers behind the Frechet distance and the
+conditional accuracy) ship here too: `judges.load_judge("faces")`.
+
 `load_pretrained("faces")` (synthetic facial expressions) or `load_pretrained("actions")`
 (synthetic Weizmann-like actions): the `small` preset, 16 frames of 32x32. Each card records the
 exact command that trained it, the code commit, the data seed, the losses of its first logged
@@ -7,12 +10,13 @@ steps (for provenance) and its held-out metrics next to the baselines. Nothing i
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from ..atomic import sha256_of
 
 PRETRAINED = ("faces", "actions")
 HERE = Path(__file__).resolve().parent
@@ -36,14 +40,6 @@ def model_card(name: str) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"the model card {path} is missing; reinstall imaginator-lite")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def sha256_of(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def load_pretrained(name: str, device: str | torch.device = "cpu", verify: bool = True) -> torch.nn.Module:

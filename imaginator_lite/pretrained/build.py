@@ -2,6 +2,7 @@
 
     python -m imaginator_lite.pretrained.build faces --run runs/pretrained/faces \\
         --command "imaginator-lite train ..." --commit 64febf3 --wall-time 1234 --eval-seed 7
+    python -m imaginator_lite.pretrained.build faces --rescore     # held-out metrics only, e.g. after a new judge
 
 The card records how the weights were made (the exact command, code commit, data seed, steps,
 wall time), the losses of the first logged steps (a test re-runs them), the sha256 of the
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path, write_json
-from . import HERE, sha256_of
+from ..defaults import HELD_OUT_SEED
+from . import HERE, PRETRAINED, sha256_of
 
 #: Losses of the first logged steps kept on the card for the provenance test.
 PROVENANCE_ROWS = 3
@@ -33,12 +35,12 @@ def export_weights(G, name: str) -> Path:
 
 
 def held_out_metrics(G, kind: str, eval_seed: int, identities: int, work: Path) -> dict[str, Any]:
-    """The pass mark's evaluation on identities rendered from `eval_seed`."""
-    from ..pipeline import Judge, SyntheticData, evaluate_run
+    """The pass mark's evaluation on identities rendered from `eval_seed`, scored by the shipped judge."""
+    from ..pipeline import SyntheticData, evaluate_run
 
     store = SyntheticData.for_model(G.cfg, kind, identities, eval_seed).store(work)
-    # the same judge and noise seeds as `imaginator-lite evaluate --synthetic KIND --seed eval_seed`
-    evaluation = evaluate_run(G, store, judge=Judge(seed=eval_seed, cache_dir=str(work)), seed=eval_seed)
+    # the same judge and noise seed as `imaginator-lite evaluate --pretrained KIND --synthetic KIND --seed eval_seed`
+    evaluation = evaluate_run(G, store, seed=eval_seed)
     return {"seed": eval_seed, "identities": identities, "clips": evaluation["clips"],
             "store": Path(store).name, "criterion": evaluation["criterion"], "passed": evaluation["passed"],
             "classifier": evaluation["classifier"],
@@ -52,10 +54,13 @@ def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s:
 
     from ..training.checkpoint import load_checkpoint, load_generator
 
+    from ..data.store import load_meta
+
     ckpt = load_checkpoint(run_dir / "checkpoint.pt")
     G = load_generator(run_dir / "checkpoint.pt")
-    run_info = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else {}
-    data = {"kind": name, "identities": run_info.get("identities", 200), "seed": ckpt["train_config"]["seed"],
+    store = json.loads((run_dir / "run.json").read_text())["store"]  # written by `imaginator-lite train`
+    meta = load_meta(store)
+    data = {"kind": name, "identities": meta["n_identities"], "seed": meta["seed"],
             "image_size": G.cfg.image_size, "frames": G.cfg.frames}
     path = export_weights(G, name)
     card = {
@@ -69,17 +74,38 @@ def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s:
     return card
 
 
+def rescore_card(name: str, work: Path) -> dict[str, Any]:
+    """Evaluate the shipped model again (its held-out seed and identities, the shipped judge) and
+    rewrite only the card's `held_out` section; weights and provenance stay as they are."""
+    from . import load_pretrained, model_card
+
+    card = model_card(name)
+    held = card["held_out"]
+    card["held_out"] = held_out_metrics(load_pretrained(name), name, held["seed"], held["identities"], work)
+    write_json(HERE / f"{name}.json", card)
+    return card
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m imaginator_lite.pretrained.build", description=__doc__)
-    p.add_argument("name", choices=("faces", "actions"))
-    p.add_argument("--run", required=True, help="the training run's folder (checkpoint.pt)")
-    p.add_argument("--command", required=True, help="the exact command that trained it")
-    p.add_argument("--commit", required=True, help="the code commit it was trained with")
-    p.add_argument("--wall-time", type=float, required=True, help="training wall time in seconds")
-    p.add_argument("--eval-seed", type=int, default=7, help="seed of the held-out identities (not the training seed)")
+    p.add_argument("name", choices=PRETRAINED)
+    p.add_argument("--rescore", action="store_true",
+                   help="only evaluate the shipped model again and rewrite its card's held-out metrics")
+    p.add_argument("--run", help="the training run's folder (checkpoint.pt)")
+    p.add_argument("--command", help="the exact command that trained it")
+    p.add_argument("--commit", help="the code commit it was trained with")
+    p.add_argument("--wall-time", type=float, help="training wall time in seconds")
+    p.add_argument("--eval-seed", type=int, default=HELD_OUT_SEED, help="seed of the held-out identities (not the training seed)")
     p.add_argument("--work", default="runs/pretrained/eval", help="where the held-out store and judge go")
     p.add_argument("--note", default="", help="anything a reader of the card should know (e.g. how it was run)")
     args = p.parse_args(argv)
+    if args.rescore:
+        card = rescore_card(args.name, Path(args.work))
+        print(f"re-scored {args.name}: held-out passed: {card['held_out']['passed']}")
+        return 0
+    missing = [f"--{k.replace('_', '-')}" for k in ("run", "command", "commit", "wall_time") if getattr(args, k) is None]
+    if missing:
+        p.error(f"building a shipped model needs {', '.join(missing)} (or --rescore)")
     card = build_card(args.name, Path(args.run), args.command, args.commit, args.wall_time, args.eval_seed,
                       Path(args.work), args.note)
     print(f"wrote {HERE / (args.name + '.safetensors')} ({card['bytes']:,} bytes) and its card; "

@@ -1,0 +1,104 @@
+"""How far our published numbers move between x86 CPU classes: the measurement behind the tests' tolerances.
+
+    python benchmarks/bench_cross_isa.py            # a few minutes on 2 cores
+
+Runs the same measurements in two processes, natively and on another instruction-set path (an AVX-512
+machine emulates the AVX2 class with ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2
+MKL_ENABLE_INSTRUCTIONS=AVX2; an AVX2 machine compares with PyTorch's portable non-SIMD path):
+- each shipped model's held-out metrics (seed 7, the shipped judge): what the cards and README publish;
+- the losses of the recipe's first logged steps: what the cards' provenance test re-runs (also
+  compared with the losses on the cards, recorded on an AVX-512 machine).
+Prints the largest relative differences and writes benchmarks/results/cross_isa.json.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_train import print_table, write  # noqa: E402
+
+AVX2_CLASS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
+PORTABLE = {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}
+LOSS_KEYS = ("l1", "g_total", "d_video", "d_image")
+
+
+def measure(out: Path) -> None:
+    """In this process: the shipped models' held-out metrics and their recipes' first logged losses."""
+    from imaginator_lite import ModelConfig, TrainConfig, Trainer, load_pretrained
+    from imaginator_lite.pipeline import SyntheticData, open_split
+    from imaginator_lite.pretrained import PRETRAINED, model_card
+    from imaginator_lite.pretrained.build import held_out_metrics
+
+    torch.set_num_threads(2)
+    work = Path(tempfile.mkdtemp(prefix="cross_isa_"))
+    result = {"isa": torch.backends.cpu.get_cpu_capability()}
+    for name in PRETRAINED:
+        card = model_card(name)
+        held = card["held_out"]
+        result[name] = held_out_metrics(load_pretrained(name), name, held["seed"], held["identities"], work)["results"]
+        rows, data = card["first_logged_losses"], card["data"]
+        cfg = ModelConfig.from_dict(card["model_config"])
+        recipe = TrainConfig.from_dict(card["train_config"]).replace(
+            steps=rows[-1]["step"], device="cpu", out_dir=None, progress=False, checkpoint_every=0, sample_every=0)
+        store = SyntheticData(name, data["identities"], data["image_size"], data["frames"], data["seed"]).store(work, False)
+        trainer = Trainer(cfg, recipe, open_split(store, cfg, "train"))
+        trainer.train()
+        result[f"{name}_losses"] = trainer.history
+    out.write_text(json.dumps(result))
+
+
+def run_in(env: dict[str, str], out: Path) -> dict:
+    subprocess.run([sys.executable, __file__, "--measure", str(out)], env={**os.environ, **env}, check=True)
+    return json.loads(out.read_text())
+
+
+def worst(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), abs(b), 1e-12)
+
+
+def compare(a: dict, b: dict, names: tuple[str, ...]) -> dict[str, float]:
+    """Largest relative difference per held-out metric and per logged loss."""
+    out: dict[str, float] = {}
+    for name in names:
+        for method, metrics in a.get(name, {}).items() if name in b else ():
+            for key, value in metrics.items():
+                out[key] = max(out.get(key, 0.0), worst(value, b[name][method][key]))
+        for ra, rb in zip(a[f"{name}_losses"], b[f"{name}_losses"]):
+            for key in LOSS_KEYS:
+                out[f"loss_{key}"] = max(out.get(f"loss_{key}", 0.0), worst(ra[key], rb[key]))
+    return out
+
+
+def main() -> int:
+    from imaginator_lite.pretrained import PRETRAINED, model_card
+
+    native_isa = torch.backends.cpu.get_cpu_capability()
+    other_env = AVX2_CLASS if native_isa.startswith("AVX512") else PORTABLE
+    with tempfile.TemporaryDirectory() as tmp:
+        native = run_in({}, Path(tmp) / "native.json")
+        other = run_in(other_env, Path(tmp) / "other.json")
+    # the cards' provenance losses were recorded on an AVX-512 (BF16) machine when the models were trained
+    cards = {f"{name}_losses": model_card(name)["first_logged_losses"] for name in PRETRAINED}
+    pairs = {f"{native['isa']} vs {other['isa']}": compare(native, other, PRETRAINED),
+             f"{native['isa']} vs the cards (AVX512)": compare(native, cards, PRETRAINED)}
+    keys = sorted({k for d in pairs.values() for k in d})
+    rows = [{"quantity": k, **{pair: f"{d.get(k, 0.0):.1e}" for pair, d in pairs.items()}} for k in keys]
+    print_table("largest relative difference between CPU classes", rows, ["quantity", *pairs])
+    meta = {"native_isa": native_isa, "other_env": other_env, "torch": torch.__version__}
+    print(f"wrote {write('cross_isa', [{'pair': p, 'max_rel_diff': d} for p, d in pairs.items()], meta)}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--measure":
+        measure(Path(sys.argv[2]))
+        sys.exit(0)
+    sys.exit(main())

@@ -84,3 +84,32 @@ def test_the_course_defaults_are_written_once_in_the_library():
               for n, line in enumerate(path.read_text().splitlines(), 1)
               for fact, pattern in facts.items() if pattern.search(line)]
     assert not copies, "import these from imaginator_lite.defaults instead:\n" + "\n".join(copies)
+
+
+def _resolve(dotted: str) -> bool:
+    """Whether a dotted path names a module, or an attribute reached from its longest importable module."""
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for name in parts[cut:]:
+            if not hasattr(obj, name):
+                return False
+            obj = getattr(obj, name)
+        return True
+    return False
+
+
+def test_every_quoted_imaginator_lite_path_resolves():
+    """Dotted paths in code, docstrings, error messages, the README and the notebooks name things that exist."""
+    sources = [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    for folder in ("imaginator_lite", "tests", "benchmarks", "data_scripts"):
+        sources += sorted((ROOT / folder).rglob("*.py"))
+    quoted = {(m.group(0).rstrip("."), path.relative_to(ROOT)) for path in sources
+              for m in re.finditer(r"\bimaginator_lite(?:\.[A-Za-z_]\w*)+", path.read_text(encoding="utf-8"))}
+    broken = sorted(f"{path}: {dotted}" for dotted, path in quoted if not _resolve(dotted))
+    assert len(quoted) > 40 and not broken, "\n".join(broken)

@@ -683,10 +683,8 @@ def check_no_fusion_config(student_fn: Callable) -> None:
     name = _name(student_fn)
     mistakes = [(lambda p: ModelConfig.preset(p),
                  "this is the full model: the no_fusion variant switches fusion off (fusion=False)."),
-                (lambda p: ModelConfig.preset(p).replace(fusion=False),
-                 "replace() keeps the preset's fixed middle widths (the paper preset's official 4096, 3072, ...); "
-                 "the study passes the switch to ModelConfig.preset(name, fusion=False), which drops them "
-                 "(mid_channels=None: parameter-matched widths for the new layout)."),
+                (lambda p: ModelConfig.preset("small", fusion=False),
+                 "start from the preset you were given (the argument), not a fixed one."),
                 (lambda p: ModelConfig.preset(p, block="3d"),
                  "that is the 3d variant (block='3d'): the no_fusion variant keeps (1+2)D blocks and turns fusion off."),
                 (lambda p: ModelConfig(fusion=False),

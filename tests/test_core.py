@@ -73,7 +73,7 @@ def test_matched_width_example_from_spec():
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_matched_blocks_have_about_the_same_parameters(name):
-    cfg = ModelConfig.preset(name, mid_channels=None)
+    cfg = ModelConfig.preset(name, widths="matched")
     for spec in cfg.up_blocks():
         weights_12 = sum(m.weight.numel() for m in make_up_block(spec, "1+2d").modules()
                          if isinstance(m, nn.ConvTranspose3d))
@@ -251,6 +251,24 @@ def test_bad_config_values_raise():
         ModelConfig.preset("tiny", block="2d")
     with pytest.raises(ValueError, match="class_names has"):
         ModelConfig(n_classes=3)
+
+
+def test_preset_overrides_replace_and_the_defaults_agree():
+    """preset(name, **x) == preset(name).replace(**x); ModelConfig() is the paper preset; the official
+    middle widths belong to the official layout only, whichever way a variant is built."""
+    for name in PRESETS:
+        for change in ({"fusion": False}, {"block": "3d"}, {"n_classes": 3}, {"image_size": 32, "frames": 16}):
+            assert ModelConfig.preset(name, **change) == ModelConfig.preset(name).replace(**change), (name, change)
+            assert ModelConfig.preset(name, **change).up_blocks() == ModelConfig.preset(name).replace(**change).up_blocks()
+    paper = ModelConfig.preset("paper")
+    assert ModelConfig() == paper and ModelConfig().up_blocks() == paper.up_blocks()
+    assert [s.mid_channels for s in paper.up_blocks()] == [4096, 3072, 1536, 768, 36]
+    matched = [s.mid_channels for s in paper.replace(widths="matched").up_blocks()]
+    assert matched != [4096, 3072, 1536, 768, 36]
+    assert [s.mid_channels for s in paper.replace(fusion=False).up_blocks()] == \
+        [s.mid_channels for s in paper.replace(fusion=False, widths="matched").up_blocks()]
+    with pytest.raises(ValueError, match="widths"):
+        ModelConfig(widths="official")
 
 
 def test_config_round_trips_through_dict():

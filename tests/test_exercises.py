@@ -162,9 +162,8 @@ CHECKS = {
     "no_fusion_config": (
         ex.check_no_fusion_config, _no_fusion,
         lambda p: _no_fusion(p).to_dict(), r"\('tiny'\): expected a ModelConfig, got dict",
-        lambda p: ModelConfig.preset(p).replace(fusion=False),
-        r"\('paper'\): mid_channels = \(4096, 3072, 1536, 768, 36\), expected None "
-        r"\(.* expected 24,724,994\)\.\n.*replace\(\) keeps"),
+        lambda p: ModelConfig.preset("small", fusion=False),
+        r"\('tiny'\): channels = 32, expected 8.*\n.*the argument"),
 }
 
 

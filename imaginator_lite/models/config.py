@@ -8,6 +8,7 @@ from typing import Any
 from ..labels import EXPRESSIONS
 
 BLOCK_TYPES = ("1+2d", "3d")
+WIDTH_CHOICES = ("auto", "matched")
 
 #: The official decoder's intermediate widths (block1..block4, to_rgb); not parameter-matched.
 OFFICIAL_MID_CHANNELS = (4096, 3072, 1536, 768, 36)
@@ -50,7 +51,9 @@ class ModelConfig:
     class_names: tuple[str, ...] = EXPRESSIONS
     block: str = "1+2d"           # "1+2d" (ImaGINator) or "3d" (full transposed 3D, the ablation)
     fusion: bool = True           # spatio-temporal fusion (encoder maps + label at every level)
-    mid_channels: tuple[int, ...] | None = None  # None: R(2+1)D parameter matching
+    widths: str = "auto"          # the decoder's (1+2)D middle widths: "auto" = the official widths for the
+    #                               official layout, parameter-matched (R(2+1)D) otherwise; "matched" = always matched
+    mid_channels: tuple[int, ...] | None = None  # explicit middle widths (win over `widths`)
     decoder_init: str = "normal"  # "normal": N(0, 0.02) for every transposed conv;
     #                               "official": reproduce the official bug (ConvTranspose3d left at
     #                               PyTorch's default init because the code tests for nn.Conv3d)
@@ -65,6 +68,8 @@ class ModelConfig:
             raise ValueError(f"frames must be a power of two >= 2 (got {self.frames}); e.g. 16 or 32")
         if self.block not in BLOCK_TYPES:
             raise ValueError(f"block must be one of {BLOCK_TYPES} (got {self.block!r})")
+        if self.widths not in WIDTH_CHOICES:
+            raise ValueError(f"widths must be one of {WIDTH_CHOICES} (got {self.widths!r})")
         if self.decoder_init not in ("normal", "official"):
             raise ValueError(f"decoder_init must be 'normal' or 'official' (got {self.decoder_init!r})")
         if self.n_classes < 1:
@@ -90,22 +95,20 @@ class ModelConfig:
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> "ModelConfig":
-        """A named preset ('paper', 'medium', 'small', 'tiny'), optionally with fields overridden."""
+        """A named preset ('paper', 'medium', 'small', 'tiny'), optionally with fields overridden:
+        the same config as `ModelConfig.preset(name).replace(**overrides)`."""
         if name not in PRESETS:
             raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
-        base = dict(PRESETS[name])
-        base.update(overrides)
-        if "n_classes" in overrides and "class_names" not in overrides:
-            base["class_names"] = tuple(f"class{i}" for i in range(overrides["n_classes"]))
-        if "class_names" in overrides and "n_classes" not in overrides:
-            base["n_classes"] = len(overrides["class_names"])
-        if any(k in overrides for k in ("image_size", "frames", "channels", "block", "fusion", "n_classes",
-                                        "class_names", "dim_z", "dim_a")) and "mid_channels" not in overrides:
-            base["mid_channels"] = None  # official widths only fit the official layout
-        return cls(name=name, **base)
+        return cls(name=name, **PRESETS[name]).replace(**overrides)
 
     def replace(self, **changes: Any) -> "ModelConfig":
-        """A copy with some fields changed (a frozen dataclass cannot be edited in place)."""
+        """A copy with some fields changed (a frozen dataclass cannot be edited in place). A new
+        n_classes without class_names gets names class0..; new class_names set n_classes."""
+        changes = dict(changes)
+        if "n_classes" in changes and "class_names" not in changes:
+            changes["class_names"] = tuple(f"class{i}" for i in range(changes["n_classes"]))
+        if "class_names" in changes and "n_classes" not in changes:
+            changes["n_classes"] = len(changes["class_names"])
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +128,20 @@ class ModelConfig:
 
     # ------------------------------------------------------------------ derived layout
     @property
+    def is_official_layout(self) -> bool:
+        """The official MUG network's layout (sizes, classes in the official order, (1+2)D blocks, fusion)."""
+        return (self.image_size, self.frames, self.channels, self.dim_z, self.dim_a, self.block, self.fusion,
+                tuple(self.class_names)) == (64, 32, 64, 512, 100, "1+2d", True, EXPRESSIONS)
+
+    def middle_widths(self) -> tuple[int, ...] | None:
+        """The decoder's explicit middle widths, or None for parameter matching (see `widths`)."""
+        if self.mid_channels is not None:
+            return tuple(self.mid_channels)
+        if self.widths == "auto" and self.is_official_layout:
+            return OFFICIAL_MID_CHANNELS
+        return None
+
+    @property
     def n_levels(self) -> int:
         """Stride-2 levels between image_size and 4x4 (4 for 64x64, 3 for 32x32)."""
         return int(math.log2(self.image_size)) - 2
@@ -140,7 +157,7 @@ class ModelConfig:
         return max(1, self.frames // 2 ** self.n_levels)
 
     def up_blocks(self) -> list[UpBlockSpec]:
-        """The decoder's blocks, block1 first and to_rgb last; mid widths matched unless given."""
+        """The decoder's blocks, block1 first and to_rgb last; middle widths from `middle_widths()`."""
         from .blocks import matched_width  # local import: blocks imports nothing from here
 
         enc = self.encoder_channels[::-1]  # coarse to fine: 512, 256, 128, 64
@@ -149,6 +166,7 @@ class ModelConfig:
         t0 = self.first_frames
         doublings_left = int(math.log2(self.frames // t0))
         in_ch = self.dim_z + self.n_classes + self.dim_a
+        fixed = self.middle_widths()
         for i in range(self.n_levels + 1):
             last = i == self.n_levels
             out_ch = 3 if last else enc[i]
@@ -161,19 +179,17 @@ class ModelConfig:
                 else:
                     k_t, s_t, p_t = 3, 1, 1
                 k_s, s_s, p_s = 4, 2, 1
-            if self.mid_channels is not None:
-                mid = self.mid_channels[i]
-            else:
-                mid = matched_width(in_ch, out_ch, k_t, k_s)
+            mid = fixed[i] if fixed is not None else matched_width(in_ch, out_ch, k_t, k_s)
             specs.append(UpBlockSpec(in_ch, mid, out_ch, k_t, s_t, p_t, k_s, s_s, p_s, last))
             in_ch = (2 * out_ch + fused_extra) if self.fusion else out_ch
         return specs
 
 
 PRESETS: dict[str, dict[str, Any]] = {
-    # Exactly the official MUG layout (75,406,451 generator parameters).
+    # Exactly the official MUG layout (75,406,451 generator parameters; the official middle widths); the
+    # dataclass defaults, so ModelConfig() is this preset too.
     "paper": dict(image_size=64, frames=32, channels=64, disc_channels=64, dim_z=512, dim_a=100,
-                  n_classes=6, mid_channels=OFFICIAL_MID_CHANNELS),
+                  n_classes=6),
     # 64x64x32 with narrower channels and parameter-matched (1+2)D widths: a GPU-friendly size.
     "medium": dict(image_size=64, frames=32, channels=32, disc_channels=32, dim_z=128, dim_a=64,
                    n_classes=6),

@@ -13,6 +13,7 @@ import torch
 from ..data.batching import ordered_batches
 from .baselines import Predictor, baseline_predictors, generator_predictor
 from .classifier import extract_features
+from .metric_registry import TABLE
 from .metrics import (appearance_retention, correct_count, frechet_distance, l1_per_video, motion_l1_per_video,
                       moving_region_error, psnr_from_mse, psnr_per_frame, ssim_per_frame, to_unit)
 
@@ -122,8 +123,7 @@ def evaluate_with_baselines(G: torch.nn.Module, dataset: Any, train_dataset: Any
 
 
 def summary_table(results: Mapping[str, Mapping[str, Any]],
-                  keys: tuple[str, ...] = ("l1", "ssim", "psnr", "moving_l1", "motion_l1", "fd", "conditional_accuracy",
-                                           "appearance_ssim")) -> str:
+                  keys: tuple[str, ...] = TABLE) -> str:
     """A plain-text table: one row per method, one column per metric."""
     keys = tuple(k for k in keys if any(k in r for r in results.values()))
     width = max([18] + [len(name) + 1 for name in results])

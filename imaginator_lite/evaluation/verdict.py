@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-JUDGED_AGAINST_BASELINES = ("fd", "moving_l1")
-LOWER_IS_BETTER = ("l1", "moving_l1", "motion_l1", "fd")
-REPORTED = ("l1", "ssim", "psnr", "psnr_official", "moving_l1", "fd", "conditional_accuracy")
+from .metric_registry import JUDGED as JUDGED_AGAINST_BASELINES
+from .metric_registry import METRICS, VERDICT_REPORTED
 ACCURACY_OVER_CHANCE = 3.0
 
 
@@ -33,9 +32,7 @@ def tour_verdict(results: dict[str, dict[str, Any]], chance: float,
 
     def beats(key: str) -> bool:
         others = [b[key] for b in baselines.values() if key in b]
-        if key in LOWER_IS_BETTER:
-            return all(model[key] < o for o in others)
-        return all(model[key] > o for o in others)
+        return all(METRICS[key].better(model[key], o) for o in others)
 
     needed_accuracy = min(1.0, accuracy_over_chance * chance)
     checks = {f"{key}_beats_all_baselines": beats(key) for key in JUDGED_AGAINST_BASELINES}
@@ -46,7 +43,7 @@ def tour_verdict(results: dict[str, dict[str, Any]], chance: float,
                  f"{accuracy_over_chance:g}x chance ({needed_accuracy:.3f})"),
         "checks": checks,
         "passed": all(checks.values()),
-        "model_beats_all_baselines": {key: beats(key) for key in REPORTED if key in model},
+        "model_beats_all_baselines": {key: beats(key) for key in VERDICT_REPORTED if key in model},
     }
 
 

@@ -12,6 +12,9 @@ import torch
 from einops import rearrange
 
 from ..atomic import atomic_path
+from ..evaluation.baselines import BASELINES
+from ..evaluation.metric_registry import COMPARISON_PANELS, METRICS
+from ..evaluation.metric_registry import STUDY_PANELS as STUDY_PANEL_KEYS
 
 
 def to_uint8_frames(video: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -204,15 +207,14 @@ def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = N
     if not results:
         raise ValueError("plot_comparison needs at least one method's results")
     names = list(results)
-    panels = [("L1 where the face moves (lower is better)", "moving_l1"),
-              ("Frechet distance (lower is better)", "fd")]
+    panels = [(METRICS[key].title, key) for key in COMPARISON_PANELS]
     panels = [(title, key) for title, key in panels if all(key in results[n] for n in names)]
     fig = new_figure((4.2 * (1 + len(panels)), 3.2))
     axes = fig.subplots(1, 1 + len(panels), squeeze=False)[0]
     colors = [f"C{i}" for i in range(len(names))]
     styles = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 3))]
     for i, (name, color) in enumerate(zip(names, colors)):  # distinct dashes and markers: no line hides another
-        is_baseline = name in ("copy_first_frame", "class_mean_video", "class_mean_motion")
+        is_baseline = name in BASELINES
         axes[0].plot(results[name]["ssim_per_frame"], label=name, color=color, lw=1.3 if is_baseline else 2.4,
                      ls=styles[i % len(styles)] if is_baseline else "-", marker="os^vDx"[i % 6], markevery=(i, 4),
                      ms=3.5)
@@ -305,9 +307,7 @@ def plot_frame_grid(videos: torch.Tensor, ncols: int, row_labels: Sequence[str],
     return fig
 
 
-STUDY_PANELS = (("fd", "Frechet distance (lower is better)"), ("moving_l1", "L1 where the face moves (lower is better)"),
-                ("conditional_accuracy", "conditional accuracy (higher is better)"),
-                ("s_per_step", "seconds per training step"))
+STUDY_PANELS = tuple((key, METRICS[key].title) for key in STUDY_PANEL_KEYS)
 
 
 def plot_study(stats: Mapping[str, Mapping[str, Mapping[str, float]]], path: str | os.PathLike | None = None,

@@ -17,11 +17,12 @@ from typing import Any
 
 from ..atomic import atomic_path, write_json
 from ..defaults import HELD_OUT_SEED
+from ..evaluation.metric_registry import CARD
 from . import HERE, PRETRAINED, sha256_of
 
 #: Losses of the first logged steps kept on the card for the provenance test.
 PROVENANCE_ROWS = 3
-CARD_METRICS = ("fd", "moving_l1", "conditional_accuracy", "motion_l1", "l1", "ssim", "psnr", "psnr_official")
+CARD_METRICS = CARD
 
 
 def export_weights(G, name: str) -> Path:

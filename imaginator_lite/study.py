@@ -18,9 +18,13 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from .defaults import JUDGE_MIN_STEPS, STUDY_DIR, SYNTHETIC_IDENTITIES
 from .atomic import write_json
+from .evaluation.metric_registry import METRICS as REGISTRY
+from .evaluation.metric_registry import STUDY
 from .models.config import ModelConfig
 from .pipeline import Judge, SyntheticData, evaluate_run, load_or_train, open_split
+from .tour import TOUR_RECIPE
 from .training.config import TrainConfig
 
 
@@ -46,9 +50,8 @@ VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 #: The comparisons the paper's claims rest on; the study runs all their seeds before the other variants.
 CORE_VARIANTS = ("full", "3d", "no_fusion")
 
-#: Reported per run; the first three are the tour's judged metrics.
-METRICS = ("fd", "moving_l1", "conditional_accuracy", "motion_l1", "l1", "ssim", "psnr", "s_per_step")
-HIGHER_IS_BETTER = ("conditional_accuracy", "ssim", "psnr")
+#: Reported per run (evaluation.metric_registry.STUDY; the first three are the tour's judged metrics).
+METRICS = STUDY
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,11 @@ class StudySettings:
     """The study: a preset, the tour's recipe (TrainConfig), identities per seed, seeds and variants."""
 
     preset: str = "small"
-    recipe: TrainConfig = TrainConfig(steps=1200, batch_size=16, lr=5e-4, device="cpu")
-    identities: int = 80
+    recipe: TrainConfig = TOUR_RECIPE
+    identities: int = SYNTHETIC_IDENTITIES
     seeds: tuple[int, ...] = (0, 1, 2)
     variants: tuple[str, ...] = VARIANT_NAMES
-    judge_min_steps: int = 120  # the feature classifier's least steps (lowered only for smoke tests)
+    judge_min_steps: int = JUDGE_MIN_STEPS  # the fallback judge's least steps (lowered only for smoke tests)
 
     def __post_init__(self) -> None:
         unknown = [v for v in self.variants if v not in VARIANT_NAMES]
@@ -113,7 +116,7 @@ def machine() -> dict[str, Any]:
 
 
 def run_study(results_path: str | os.PathLike, settings: StudySettings = StudySettings(),
-              work_dir: str | os.PathLike = "runs/study", command: str = "", progress: bool = True,
+              work_dir: str | os.PathLike = STUDY_DIR, command: str = "", progress: bool = True,
               log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run every (seed, variant) not yet in `results_path`, writing the JSON after each; returns it."""
     import json
@@ -186,7 +189,7 @@ def summarise(variants: dict[str, dict]) -> dict[str, Any]:
             if ref is None:
                 continue
             separated = ranges_separate(values[name][m], values["full"][m])
-            better = (s["mean"] > ref["mean"]) == (m in HIGHER_IS_BETTER)
+            better = REGISTRY[m].better(s["mean"], ref["mean"])
             versus[name][m] = {"difference": s["mean"] - ref["mean"], "exceeds_seed_spread": separated,
                                "variant_better": better}
     return {"stats": stats, "versus_full": versus}

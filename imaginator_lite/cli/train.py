@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..defaults import DATA_ROOT, STUDY_DIR, SYNTHETIC_IDENTITIES, TOUR_DIR, TRAIN_DIR
 from ..training.config import TrainConfig, cli_fields
 
 DEFAULT_PRESET = "small"
@@ -97,6 +98,8 @@ def run_tour(args: argparse.Namespace) -> int:
     settings = TourSettings.quick() if args.quick else TourSettings()
     if args.steps is not None:
         settings = dataclasses.replace(settings, train=settings.train.replace(steps=args.steps))
+    if args.seed is not None:
+        settings = dataclasses.replace(settings, train=settings.train.replace(seed=args.seed))
     if args.time_budget is not None:
         settings = dataclasses.replace(settings, train_budget_s=args.time_budget if args.time_budget > 0 else None)
     metrics = tour(args.out, settings, progress=not args.no_progress)
@@ -128,30 +131,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--data", help="clip store folder (from `imaginator-lite data ...`)")
     src.add_argument("--synthetic", choices=("faces", "actions"), default="faces",
                      help="or train on a synthetic store, rendered into --data-root once (default: faces)")
-    p.add_argument("--identities", type=int, default=80, help="identities of the synthetic store (default 80)")
-    p.add_argument("--data-root", default="runs/data", help="where synthetic stores live (default runs/data)")
+    p.add_argument("--identities", type=int, default=SYNTHETIC_IDENTITIES,
+                   help=f"identities of the synthetic store (default {SYNTHETIC_IDENTITIES})")
+    p.add_argument("--data-root", default=DATA_ROOT, help=f"where synthetic stores live (default {DATA_ROOT})")
     p.add_argument("--preset", default=None, help=f"paper | medium | small | tiny (default {DEFAULT_PRESET})")
-    p.add_argument("--out", default="runs/train", help="output folder: checkpoint, logs, samples (default runs/train)")
+    p.add_argument("--out", default=TRAIN_DIR, help=f"output folder: checkpoint, logs, samples (default {TRAIN_DIR})")
     p.add_argument("--resume", default=None, help="checkpoint to continue; its recipe and preset are reused")
     add_train_config_flags(p)
     p.set_defaults(func=run_train)
 
-    p = sub.add_parser("tour", help="render faces, train the small preset on CPU (<10 min), evaluate, write runs/tour")
-    p.add_argument("--out", default="runs/tour")
+    p = sub.add_parser("tour", help="render faces, train the small preset on CPU (about 5 min), evaluate, write runs/tour")
+    p.add_argument("--out", default=TOUR_DIR, help=f"output folder (default {TOUR_DIR})")
     p.add_argument("--quick", action="store_true", help="a few steps of the tiny preset (smoke test)")
     p.add_argument("--steps", type=int, default=None, help="override the number of training steps")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the identities, the initialisation and the noise (default 0; the README lists 0, 1, 2)")
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
-                   help="stop training after this many seconds (default 420; 0 = no limit, fully deterministic)")
+                   help="opt-in: stop training after this many seconds (default: no limit, the whole recipe "
+                        "runs; a slow machine takes longer, it never changes the verdict)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_tour)
 
     from ..study import VARIANT_NAMES
     p = sub.add_parser("study", help="the paper's ablations over several seeds with the tour's recipe (resumable)")
-    p.add_argument("--results", default="runs/study/ablations.json", help="results JSON (resumed if it exists)")
-    p.add_argument("--work", default="runs/study", help="folder for the runs' stores and checkpoints")
+    p.add_argument("--results", default=f"{STUDY_DIR}/ablations.json", help="results JSON (resumed if it exists)")
+    p.add_argument("--work", default=STUDY_DIR, help="folder for the runs' stores and checkpoints")
     p.add_argument("--preset", default="small", help="small on CPU (default); medium on a GPU")
-    p.add_argument("--steps", type=int, default=None, help="training steps per run (default: the tour's 1200)")
-    p.add_argument("--identities", type=int, default=80, help="synthetic identities per seed (default 80)")
+    p.add_argument("--steps", type=int, default=None, help="training steps per run (default: the tour's)")
+    p.add_argument("--identities", type=int, default=SYNTHETIC_IDENTITIES,
+                   help=f"synthetic identities per seed (default {SYNTHETIC_IDENTITIES})")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--variants", nargs="+", default=list(VARIANT_NAMES), choices=VARIANT_NAMES)
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | auto")

@@ -50,13 +50,18 @@ def test_the_shipped_files_are_small_and_pickle_free():
     assert all(f.suffix == ".safetensors" for f in files)
 
 
-def test_a_damaged_weights_file_is_refused(tmp_path, monkeypatch):
+def _ship_damaged_copy(stem, tmp_path, monkeypatch):
+    """A copy of the shipped <stem> files in tmp_path with the last weights byte flipped, shipped from there."""
     for suffix in (".safetensors", ".json"):
-        shutil.copy(pretrained.HERE / f"faces{suffix}", tmp_path / f"faces{suffix}")
-    data = bytearray((tmp_path / "faces.safetensors").read_bytes())
+        shutil.copy(pretrained.HERE / f"{stem}{suffix}", tmp_path / f"{stem}{suffix}")
+    data = bytearray((tmp_path / f"{stem}.safetensors").read_bytes())
     data[-1] ^= 0xFF
-    (tmp_path / "faces.safetensors").write_bytes(bytes(data))
+    (tmp_path / f"{stem}.safetensors").write_bytes(bytes(data))
     monkeypatch.setattr(pretrained, "HERE", tmp_path)
+
+
+def test_a_damaged_weights_file_is_refused(tmp_path, monkeypatch):
+    _ship_damaged_copy("faces", tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="sha256"):
         load_pretrained("faces")
     with pytest.raises(ValueError, match="ships faces, actions"):
@@ -169,12 +174,7 @@ def test_the_shipped_judge_is_picked_only_for_stores_it_fits(tmp_path):
 
 
 def test_a_damaged_judge_is_refused(tmp_path, monkeypatch):
-    for suffix in (".safetensors", ".json"):
-        shutil.copy(pretrained.HERE / f"judge_faces{suffix}", tmp_path / f"judge_faces{suffix}")
-    data = bytearray((tmp_path / "judge_faces.safetensors").read_bytes())
-    data[-1] ^= 0xFF
-    (tmp_path / "judge_faces.safetensors").write_bytes(bytes(data))
-    monkeypatch.setattr("imaginator_lite.pretrained.judges.HERE", tmp_path)
+    _ship_damaged_copy("judge_faces", tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="sha256"):
         load_judge("faces")
     with pytest.raises(ValueError, match="judges for faces, actions"):

@@ -33,28 +33,39 @@ def weights_path(name: str) -> Path:
     return HERE / f"{name}.safetensors"
 
 
+def read_card(stem: str) -> dict[str, Any]:
+    """The JSON card HERE/<stem>.json of a shipped file (a generator's or a judge's)."""
+    path = HERE / f"{stem}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"the card {path} is missing; reinstall imaginator-lite")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def verified_weights(stem: str, card: dict[str, Any], verify: bool = True) -> dict[str, torch.Tensor]:
+    """The tensors of HERE/<stem>.safetensors, after checking its sha256 against `card` (when `verify`)."""
+    from safetensors.torch import load_file
+
+    path = HERE / f"{stem}.safetensors"
+    if not path.is_file():
+        raise FileNotFoundError(f"the weights {path} are missing; reinstall imaginator-lite")
+    if verify and sha256_of(path) != card["sha256"]:
+        raise ValueError(f"{path} does not match the sha256 on its card; the file is damaged: reinstall")
+    return load_file(str(path))
+
+
 def model_card(name: str) -> dict[str, Any]:
     """The JSON model card of a shipped model."""
     _check_name(name)
-    path = HERE / f"{name}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"the model card {path} is missing; reinstall imaginator-lite")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_card(name)
 
 
 def load_pretrained(name: str, device: str | torch.device = "cpu", verify: bool = True) -> torch.nn.Module:
     """The shipped Generator `name` ('faces' or 'actions') in eval mode; verify: check the card's sha256."""
-    from safetensors.torch import load_file
-
     from ..device import resolve_device
     from ..models.config import ModelConfig
     from ..models.generator import Generator
 
-    card, path = model_card(name), weights_path(name)
-    if not path.is_file():
-        raise FileNotFoundError(f"the weights {path} are missing; reinstall imaginator-lite")
-    if verify and sha256_of(path) != card["sha256"]:
-        raise ValueError(f"{path} does not match the sha256 on its model card; the file is damaged: reinstall")
+    card = model_card(name)
     G = Generator(ModelConfig.from_dict(card["model_config"]))
-    G.load_state_dict(load_file(str(path)))
+    G.load_state_dict(verified_weights(name, card, verify))
     return G.to(resolve_device(device)).eval()

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from . import HERE, PRETRAINED, sha256_of
+from . import PRETRAINED, read_card, verified_weights
 
 JUDGES = PRETRAINED  # one judge per synthetic domain: faces, actions
 
@@ -26,6 +26,8 @@ def _check_kind(kind: str) -> None:
 
 def judge_weights_path(kind: str) -> Path:
     """The safetensors file of a shipped judge."""
+    from . import HERE  # looked up on each call, like read_card's
+
     _check_kind(kind)
     return HERE / f"judge_{kind}.safetensors"
 
@@ -33,10 +35,7 @@ def judge_weights_path(kind: str) -> Path:
 def judge_card(kind: str) -> dict[str, Any]:
     """The JSON card of a shipped judge."""
     _check_kind(kind)
-    path = HERE / f"judge_{kind}.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"the judge card {path} is missing; reinstall imaginator-lite")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_card(f"judge_{kind}")
 
 
 def judge_info(card: dict[str, Any]) -> dict[str, Any]:
@@ -47,17 +46,11 @@ def judge_info(card: dict[str, Any]) -> dict[str, Any]:
 
 def load_judge(kind: str, device: str | torch.device = "cpu", verify: bool = True) -> torch.nn.Module:
     """The shipped judge for `kind` ('faces' or 'actions') in eval mode; verify: check the card's sha256."""
-    from safetensors.torch import load_file
-
     from ..evaluation.classifier import VideoClassifier
 
-    card, path = judge_card(kind), judge_weights_path(kind)
-    if not path.is_file():
-        raise FileNotFoundError(f"the judge weights {path} are missing; reinstall imaginator-lite")
-    if verify and sha256_of(path) != card["sha256"]:
-        raise ValueError(f"{path} does not match the sha256 on its card; the file is damaged: reinstall")
+    card = judge_card(kind)
     model = VideoClassifier(len(card["classes"]), card["width"])
-    model.load_state_dict(load_file(str(path)))
+    model.load_state_dict(verified_weights(f"judge_{kind}", card, verify))
     model.info = judge_info(card)
     return model.to(device).eval()
 

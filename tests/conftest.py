@@ -21,8 +21,7 @@ def instructor_run(tmp_path_factory) -> dict:
     """The six tutorials executed once in quick mode with papermill (the notebooks command's function),
     every output path in a temp folder; shared by the notebook, instructor-edition and website tests."""
     from imaginator_lite.cli.notebooks import execute_notebooks
-    from nbtools import tutorial_paths
-    from test_course import quick_params
+    from nbtools import quick_params, tutorial_paths
 
     books = tutorial_paths()
     tmp = tmp_path_factory.mktemp("instructor")

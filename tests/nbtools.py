@@ -49,6 +49,21 @@ def parameters(nb) -> dict:
     return out
 
 
+def output_overrides(declared: dict, tmp: Path) -> dict:
+    """Quick mode, and every output path inside `tmp` (never the repository's runs/)."""
+    wanted = {"QUICK": True, "DATA_DIR": str(tmp / "data"), "RUNS_DIR": str(tmp / "runs"),
+              "OUT_DIR": str(tmp / "generate"), "TOUR_CHECKPOINT": str(tmp / "no-tour" / "checkpoint.pt"),
+              "NOTEBOOK04_CHECKPOINT": str(tmp / "runs" / "train_quick" / "checkpoint.pt"),
+              "FULL_NOTEBOOK04_CHECKPOINT": str(tmp / "runs" / "train_full" / "checkpoint.pt")}
+    return {k: v for k, v in wanted.items() if k in declared}
+
+
+def quick_params(books: list[Path], tmp: Path) -> dict:
+    """Quick mode and every output path in `tmp`, for all of `books` at once."""
+    declared = {name: None for b in books for name in parameters(nbformat.read(b, as_version=4))}
+    return output_overrides(declared, tmp)
+
+
 def strip(nb):
     """Remove outputs and execution counts except in checked cells (count = code-cell number); drop run metadata."""
     code_cells = [c for c in nb.cells if c.cell_type == "code"]

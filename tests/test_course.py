@@ -19,9 +19,8 @@ import nbformat
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbtools import NOTEBOOKS_DIR, parameters, tutorial_paths  # noqa: E402
+from nbtools import NOTEBOOKS_DIR, parameters, quick_params, tutorial_paths  # noqa: E402
 from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from test_notebooks import _overrides  # noqa: E402
 
 from imaginator_lite.cli.main import main  # noqa: E402
 from imaginator_lite.course import (MARKER, is_check_cell, is_exercise_cell, is_solution_cell,  # noqa: E402
@@ -149,12 +148,6 @@ def run_with_errors(path: Path, params: dict):
     NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     return nb
-
-
-def quick_params(books: list[Path], tmp: Path) -> dict:
-    """Quick mode and every output path in `tmp`, for all of `books` at once."""
-    declared = {name: None for b in books for name in parameters(nbformat.read(b, as_version=4))}
-    return _overrides(declared, tmp)
 
 
 def has_exercises(path: Path) -> bool:

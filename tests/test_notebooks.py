@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbtools import NOTEBOOKS_DIR, is_checked, parameters, tutorial_paths  # noqa: E402
+from nbtools import NOTEBOOKS_DIR, is_checked, output_overrides, parameters, tutorial_paths  # noqa: E402
 
 NOTEBOOKS = tutorial_paths()
 IDS = [p.stem[:2] for p in NOTEBOOKS]
@@ -63,15 +63,6 @@ def test_checked_cells_hold_the_reference_numbers():
         assert count in texts["03_generator_and_discriminators.ipynb"]
 
 
-def _overrides(declared: dict, tmp: Path) -> dict:
-    """Quick mode, and every output path inside `tmp` (never the repository's runs/)."""
-    wanted = {"QUICK": True, "DATA_DIR": str(tmp / "data"), "RUNS_DIR": str(tmp / "runs"),
-              "OUT_DIR": str(tmp / "generate"), "TOUR_CHECKPOINT": str(tmp / "no-tour" / "checkpoint.pt"),
-              "NOTEBOOK04_CHECKPOINT": str(tmp / "runs" / "train_quick" / "checkpoint.pt"),
-              "FULL_NOTEBOOK04_CHECKPOINT": str(tmp / "runs" / "train_full" / "checkpoint.pt")}
-    return {k: v for k, v in wanted.items() if k in declared}
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs_in_quick_mode(path, instructor_run):
@@ -106,7 +97,7 @@ def test_notebook_full_mode_runs_with_its_sizes_cut(path, tmp_path, monkeypatch)
     declared = parameters(nbformat.read(path, as_version=4))
     sizes = FULL_MODE_SIZES[path.stem[:2]]
     assert set(sizes) <= set(declared), f"{path.name} lacks parameters {sorted(set(sizes) - set(declared))}"
-    params = {**_overrides(declared, tmp_path), **sizes, "QUICK": False}
+    params = {**output_overrides(declared, tmp_path), **sizes, "QUICK": False}
     try:
         pm.execute_notebook(str(path), str(tmp_path / path.name), parameters=params, kernel_name="python3",
                             cwd=str(path.parent), progress_bar=False, execution_timeout=600)

@@ -88,7 +88,7 @@ def test_nan_loss_stops_and_keeps_good_checkpoint(tmp_path, dataset):
             videos, labels = dataset.get_batch(indices)
             return videos * float("nan"), labels
 
-    trainer.dataset = Poisoned()
+    trainer = Trainer.resume(tmp_path / "checkpoint.pt", Poisoned())  # the same run, now fed NaN videos
     with pytest.raises(NonFiniteLossError, match=r"step 3.*l1=nan"):
         trainer.train(steps=2)
     after = load_checkpoint(tmp_path / "checkpoint.pt")

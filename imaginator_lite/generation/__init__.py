@@ -1,6 +1,6 @@
 """Generation: one image + a label + a seed -> videos; pictures and files of videos; the widget UI."""
 from .generate import generate, identity_expression_grid, label_grid, save_generated
-from .viz import animate, load_image, save_gif, save_video, video_grid
+from .viz import load_image, save_gif, save_video, video_grid
 
-__all__ = ["generate", "identity_expression_grid", "label_grid", "save_generated", "animate", "load_image",
+__all__ = ["generate", "identity_expression_grid", "label_grid", "save_generated", "load_image",
            "save_gif", "save_video", "video_grid"]

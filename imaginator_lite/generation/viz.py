@@ -159,25 +159,6 @@ def show_video(frames: np.ndarray | torch.Tensor, fps: int = 8, scale: int = 2):
     return IPyImage(data=gif_bytes(frames, fps, scale), format="gif")
 
 
-def animate(video: torch.Tensor | np.ndarray, fps: int = 8, scale: float = 2.0):
-    """A matplotlib animation of one video for inline display in notebooks (`HTML(anim.to_jshtml())`)."""
-    import matplotlib.pyplot as plt
-    from matplotlib import animation
-
-    frames = to_uint8_frames(video)
-    h, w = frames.shape[1:3]
-    fig, ax = plt.subplots(figsize=(scale * w / 32, scale * h / 32))
-    ax.axis("off")
-    im = ax.imshow(frames[0])
-    plt.close(fig)
-
-    def update(i):
-        im.set_data(frames[i])
-        return (im,)
-
-    return animation.FuncAnimation(fig, update, frames=len(frames), interval=1000 / fps, blit=True)
-
-
 def new_figure(figsize: tuple[float, float]):
     """A matplotlib Figure on the Agg canvas, outside pyplot (no global state, safe in scripts and threads)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg

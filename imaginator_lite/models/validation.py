@@ -48,7 +48,10 @@ def label_to_onehot(label: torch.Tensor, batch: int, n_classes: int, dtype: torc
     if label.dim() == 1 and not label.is_floating_point():
         if label.shape[0] != batch:
             raise ValueError(f"label has {label.shape[0]} entries but the batch has {batch}")
-        if len(label) and (int(label.min()) < 0 or int(label.max()) >= n_classes):
+        # range-checked where it costs nothing: a CPU tensor outside torch.compile (on a GPU the check would
+        # wait for the device every step, and under compile it would break the graph; one_hot checks there)
+        checkable = label.device.type == "cpu" and not torch.compiler.is_compiling()
+        if checkable and len(label) and (int(label.min()) < 0 or int(label.max()) >= n_classes):
             raise ValueError(
                 f"class index out of range: got {label.tolist()}, valid indices are 0..{n_classes - 1}"
             )

@@ -1,15 +1,21 @@
-"""One training step as two small functions: the generator update, then the discriminator update.
+"""One ImaGINator training step, top to bottom: the generator update, then the discriminator update.
 
-generator_step: fake = G(first frame, z, label); loss = l1_weight * L1(fake, real)
-    + adv(D_V(fake, label)) + adv(D_I(one fake frame)); one Adam step of G.
-discriminator_step: D_V on real vs fake (detached), D_I on a random real frame vs the fake frame;
-    one Adam step of each discriminator. Exactly the official order.
+With x_0 the first frame of a real clip x (B,3,T,H,W), y its label, z ~ N(0, I) and adv the BCE (or hinge)
+loss against a target ('real' = 1, 'fake' = 0):
+
+    fake     = G(x_0, z, y)
+    L_G      = lambda * |fake - x|_1 + adv(D_V(fake, y), real) + adv(D_I(fake[:, :, t]), real)
+    L_{D_V}  = adv(D_V(x, y), real) + adv(D_V(fake, y), fake)           (fake detached)
+    L_{D_I}  = adv(D_I(x[:, :, t']), real) + adv(D_I(fake[:, :, t]), fake)
+
+one Adam step of G on L_G (D_V and D_I frozen), then one of each discriminator on its loss: the
+official order. t and t' are random frames; the ablations drop D_V or D_I.
 """
 from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Callable, ContextManager, Iterator, Mapping
+from typing import Callable, ContextManager, Iterator, Mapping, Sequence
 
 import torch
 
@@ -26,57 +32,15 @@ def autocast_context(device: torch.device, precision: str) -> ContextManager:
 
 
 @dataclass
-class Networks:
-    """The callables a step runs (maybe torch.compile'd); VD / ID are None when ablated away."""
-
-    G: Callable
-    VD: Callable | None
-    ID: Callable | None
-
-
-@dataclass
 class StepBatch:
-    """One step's inputs: real videos (B,3,T,H,W), labels (B,), noise z (B,dim_z), and which frame
-    of the fake (fake_t) and of the real video (real_t) the image discriminator sees."""
+    """One step's inputs: real videos x (B,3,T,H,W), labels y (B,), noise z (B,dim_z), and the frame of the
+    fake (fake_t) and of the real clip (real_t) that the image discriminator sees."""
 
     videos: torch.Tensor
     labels: torch.Tensor
     z: torch.Tensor
     fake_t: int
     real_t: int
-
-
-class Updater:
-    """backward() and optimizer.step(), through one GradScaler under fp16 (it skips inf/NaN steps)."""
-
-    def __init__(self, scaler: torch.amp.GradScaler | None = None) -> None:
-        self.scaler = scaler
-
-    def backward(self, loss: torch.Tensor) -> None:
-        (self.scaler.scale(loss) if self.scaler is not None else loss).backward()
-
-    def step(self, optimizer: torch.optim.Optimizer) -> None:
-        if self.scaler is not None:
-            self.scaler.step(optimizer)
-        else:
-            optimizer.step()
-
-    def end_step(self) -> None:
-        """After the G and D updates of a step: let the scaler adapt the loss scale."""
-        if self.scaler is not None:
-            self.scaler.update()
-
-
-@dataclass
-class StepContext:
-    """What both updates share: the loss choices, autocast, the updater and the finite-loss guard
-    (guard(losses) -> floats; raises before any update if a loss is NaN/inf)."""
-
-    l1_weight: float
-    adversarial: str
-    autocast: Callable[[], ContextManager]
-    updater: Updater
-    guard: Callable[[Mapping[str, torch.Tensor]], dict[str, float]]
 
 
 @contextlib.contextmanager
@@ -93,46 +57,45 @@ def frozen(*modules: Callable | None) -> Iterator[None]:
             p.requires_grad_(True)
 
 
-def generator_step(nets: Networks, optimizer: torch.optim.Optimizer, batch: StepBatch,
-                   ctx: StepContext) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
-    """Update G; returns (fake videos, the fake frame D_I saw, both detached) and the loss values."""
-    with frozen(nets.VD, nets.ID):
-        return _generator_update(nets, optimizer, batch, ctx)
-
-
-def _generator_update(nets: Networks, optimizer: torch.optim.Optimizer, batch: StepBatch,
-                      ctx: StepContext) -> tuple[torch.Tensor, torch.Tensor, dict[str, float]]:
-    with ctx.autocast():
-        fake = nets.G(batch.videos[:, :, 0], batch.z, batch.labels)
-        vd_fake = nets.VD(fake, batch.labels).float() if nets.VD is not None else None
-        fake_frame = fake[:, :, batch.fake_t]
-        id_fake = nets.ID(fake_frame).float() if nets.ID is not None else None
-    g_total, parts = generator_loss(fake.float(), batch.videos, vd_fake, id_fake, ctx.l1_weight, ctx.adversarial)
-    values = ctx.guard({"g_total": g_total, **parts})
-    optimizer.zero_grad(set_to_none=True)
-    ctx.updater.backward(g_total)
-    ctx.updater.step(optimizer)
-    return fake.detach(), fake_frame.detach(), values
-
-
-def discriminator_step(nets: Networks, optimizers: Mapping[str, torch.optim.Optimizer], batch: StepBatch,
-                       fake: torch.Tensor, fake_frame: torch.Tensor, ctx: StepContext) -> dict[str, float]:
-    """Update D_V and D_I (those present) on real vs the detached fakes; returns their loss values."""
-    losses: dict[str, torch.Tensor] = {}
-    with ctx.autocast():
-        if nets.VD is not None:
-            losses["d_video"] = discriminator_loss(nets.VD(batch.videos, batch.labels).float(),
-                                                   nets.VD(fake, batch.labels).float(), ctx.adversarial)
-        if nets.ID is not None:
-            losses["d_image"] = discriminator_loss(nets.ID(batch.videos[:, :, batch.real_t]).float(),
-                                                   nets.ID(fake_frame).float(), ctx.adversarial)
-    if not losses:
-        return {}
-    values = ctx.guard(losses)
-    stepped = [optimizers[net] for key, net in (("d_video", "VD"), ("d_image", "ID")) if key in losses]
-    for optimizer in stepped:
+def update(optimizers: Sequence[torch.optim.Optimizer], loss: torch.Tensor,
+           scaler: torch.amp.GradScaler | None = None) -> None:
+    """zero_grad, backward, step, through the fp16 GradScaler when there is one (it skips inf/NaN steps)."""
+    for optimizer in optimizers:
         optimizer.zero_grad(set_to_none=True)
-    ctx.updater.backward(sum(losses.values()))
-    for optimizer in stepped:
-        ctx.updater.step(optimizer)
+    (scaler.scale(loss) if scaler is not None else loss).backward()
+    for optimizer in optimizers:
+        scaler.step(optimizer) if scaler is not None else optimizer.step()
+
+
+def gan_step(G: Callable, VD: Callable | None, ID: Callable | None, optimizers: Mapping[str, torch.optim.Optimizer],
+             batch: StepBatch, *, l1_weight: float, adversarial: str, autocast: Callable[[], ContextManager],
+             check: Callable[[Mapping[str, torch.Tensor]], dict[str, float]],
+             scaler: torch.amp.GradScaler | None = None) -> dict[str, float]:
+    """The G update then the D update (the module docstring has the maths); returns the loss values.
+
+    check(losses) -> floats, raising before any update when a loss is NaN/inf.
+    """
+    x, y = batch.videos, batch.labels
+    with frozen(VD, ID), autocast():                       # generator update: D_V and D_I frozen
+        fake = G(x[:, :, 0], batch.z, y)
+        vd_fake = VD(fake, y).float() if VD is not None else None
+        fake_t = fake[:, :, batch.fake_t]                  # taken after D_V: autograd sums fake's gradients in this order
+        id_fake = ID(fake_t).float() if ID is not None else None
+    loss_g, parts = generator_loss(fake.float(), x, vd_fake, id_fake, l1_weight, adversarial)
+    values = check({"g_total": loss_g, **parts})
+    update([optimizers["G"]], loss_g, scaler)
+
+    fake, fake_t = fake.detach(), fake_t.detach()          # discriminator update on real vs detached fakes
+    losses: dict[str, torch.Tensor] = {}
+    with autocast():
+        if VD is not None:
+            losses["d_video"] = discriminator_loss(VD(x, y).float(), VD(fake, y).float(), adversarial)
+        if ID is not None:
+            losses["d_image"] = discriminator_loss(ID(x[:, :, batch.real_t]).float(), ID(fake_t).float(), adversarial)
+    if losses:
+        values.update(check(losses))
+        update([optimizers[net] for net, key in (("VD", "d_video"), ("ID", "d_image")) if key in losses],
+               sum(losses.values()), scaler)
+    if scaler is not None:
+        scaler.update()                                    # one loss-scale update per step
     return values

@@ -26,11 +26,10 @@ from ..device import resolve_device, resolve_precision
 from ..models.config import ModelConfig
 from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
 from ..models.generator import Generator
-from .checkpoint import load_checkpoint, model_config_of, restore_trainer, save_trainer
+from .checkpoint import load_checkpoint, model_config_of, restore_rng_states, save_checkpoint
 from .config import TrainConfig
 from .outputs import RunOutputs, sample_videos
-from .steps import (Networks, StepBatch, StepContext, Updater, autocast_context, discriminator_step,
-                    generator_step)
+from .steps import StepBatch, autocast_context, gan_step
 
 #: TrainConfig fields a resumed run may change; the others define the recipe it continues.
 RESUMABLE_FIELDS = ("steps", "epochs", "device", "precision", "channels_last", "compile", "log_every",
@@ -108,37 +107,17 @@ class Trainer:
         adam = dict(lr=cfg.lr, betas=tuple(cfg.betas), fused=self.device.type == "cuda")
         self.optimizers = {name: torch.optim.Adam(m.parameters(), **adam) for name, m in self.networks().items()}
         # fp16 gradients underflow without loss scaling; one scaler for the G and D updates of a step
-        scaler = torch.amp.GradScaler(self.device.type) if self.precision == "fp16" else None
+        self.scaler = torch.amp.GradScaler(self.device.type) if self.precision == "fp16" else None
         maybe_compile = torch.compile if cfg.compile else (lambda m: m)
-        self.nets = Networks(*(maybe_compile(m) if m is not None else None for m in (self.G, self.VD, self.ID)))
-        self.ctx = StepContext(cfg.l1_weight, cfg.adversarial, lambda: autocast_context(self.device, self.precision),
-                               Updater(scaler), self._finite_or_raise)
+        self.compiled = {name: maybe_compile(m) for name, m in self.networks().items()}  # what a step calls
         self.noise_generator = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.frame_generator = torch.Generator().manual_seed(cfg.seed + 2)
         self.window_rng = np.random.default_rng(cfg.seed + 4)
         self.dataset = dataset
+        self._read = BatchReader(dataset) if dataset is not None else None
+        self.sampler = EpochSampler(len(dataset), cfg.batch_size, cfg.seed + 3) if dataset is not None else None
         self.step, self.history, self.stopped_early = 0, [], False
         self.outputs = RunOutputs(cfg.out_dir)
-
-    @property
-    def dataset(self) -> Any:
-        return self._dataset
-
-    @dataset.setter
-    def dataset(self, dataset: Any) -> None:
-        self._dataset = dataset
-        self._read = BatchReader(dataset) if dataset is not None else None
-        if not hasattr(self, "sampler") or self.sampler is None or self.sampler.n_items != len(dataset or ()):
-            self.sampler = EpochSampler(len(dataset), self.cfg.batch_size, self.cfg.seed + 3) if dataset is not None else None
-
-    @property
-    def scaler(self) -> torch.amp.GradScaler | None:
-        """The fp16 GradScaler (None in fp32 / bf16); the updater steps through it."""
-        return self.ctx.updater.scaler
-
-    @scaler.setter
-    def scaler(self, scaler: torch.amp.GradScaler | None) -> None:
-        self.ctx.updater.scaler = scaler
 
     def networks(self) -> dict[str, nn.Module]:
         """{'G': ..., 'VD': ..., 'ID': ...} (discriminators only when enabled)."""
@@ -190,9 +169,11 @@ class Trainer:
         for m in self.networks().values():
             m.train()
         self._buffer_snapshot = [b.detach().clone() for b in self._buffers()]
-        fake, fake_frame, values = generator_step(self.nets, self.optimizers["G"], batch, self.ctx)
-        values.update(discriminator_step(self.nets, self.optimizers, batch, fake, fake_frame, self.ctx))
-        self.ctx.updater.end_step()
+        nets = self.compiled
+        values = gan_step(nets["G"], nets.get("VD"), nets.get("ID"), self.optimizers, batch,
+                          l1_weight=self.cfg.l1_weight, adversarial=self.cfg.adversarial,
+                          autocast=lambda: autocast_context(self.device, self.precision),
+                          check=self._finite_or_raise, scaler=self.scaler)
         self.step += 1
         return values
 
@@ -272,7 +253,44 @@ class Trainer:
         if path is None:
             raise ValueError("no checkpoint path: set TrainConfig.out_dir or pass save(path)")
         self.outputs.write_history(self.history)
-        return save_trainer(self, path)
+        streams = {  # the run's own random streams (seeded in __init__), beside the global RNG states
+            "noise_generator": self.noise_generator.get_state(),
+            "frame_generator": self.frame_generator.get_state(),
+            "epoch_sampler": self.sampler.state_dict() if self.sampler else None,
+            "window_rng": self.window_rng.bit_generator.state,
+        }
+        return save_checkpoint(path, model_cfg=self.model_cfg, generator=self.G, video_disc=self.VD,
+                               image_disc=self.ID, optimizers=self.optimizers, scaler=self.scaler,
+                               train_cfg=self.cfg.to_dict(), step=self.step,
+                               epoch=self.sampler.epoch if self.sampler else 0, sampler_state=streams,
+                               history=self.history)
+
+    def restore(self, ckpt: Mapping[str, Any]) -> None:
+        """Inverse of `save` on a loaded checkpoint: weights, optimisers, loss scaler, step, history and
+        every random stream, so that the run continues bit for bit."""
+        for name, key in (("G", "generator"), ("VD", "video_discriminator"), ("ID", "image_discriminator")):
+            net = self.networks().get(name)
+            if net is None:
+                continue
+            if ckpt.get(key) is None:
+                raise ValueError(f"checkpoint has no {key} weights but this run uses it; "
+                                 "resume with the same use_video_disc/use_image_disc switches")
+            net.load_state_dict(ckpt[key])
+        for name, opt in self.optimizers.items():
+            if name in ckpt.get("optimizers", {}):
+                opt.load_state_dict(ckpt["optimizers"][name])
+        if self.scaler is not None and ckpt.get("scaler"):
+            self.scaler.load_state_dict(ckpt["scaler"])
+        self.step, self.history = int(ckpt.get("step", 0)), list(ckpt.get("history", []))
+        restore_rng_states(ckpt.get("rng", {}))
+        streams = ckpt.get("sampler") or {}
+        if "noise_generator" in streams:
+            self.noise_generator.set_state(streams["noise_generator"])
+            self.frame_generator.set_state(streams["frame_generator"])
+        if streams.get("epoch_sampler") is not None and self.sampler is not None:
+            self.sampler.load_state_dict(streams["epoch_sampler"])
+        if streams.get("window_rng") is not None:
+            self.window_rng.bit_generator.state = streams["window_rng"]
 
     @classmethod
     def resume(cls, path: str | os.PathLike, dataset: Any, **overrides: Any) -> "Trainer":
@@ -284,7 +302,7 @@ class Trainer:
         ckpt = load_checkpoint(path)
         saved = check_resume(path, ckpt, overrides)
         trainer = cls(model_config_of(ckpt), saved.replace(**overrides), dataset)
-        restore_trainer(trainer, ckpt)
+        trainer.restore(ckpt)
         return trainer
 
 

@@ -13,11 +13,11 @@ import imaginator_lite.pretrained as pretrained
 from imaginator_lite import ModelConfig, TrainConfig, Trainer, load_pretrained
 from imaginator_lite.cli.main import main
 from imaginator_lite.pipeline import SyntheticData, open_split
+from imaginator_lite.tour import TOUR_RECIPE
 from imaginator_lite.pretrained import PRETRAINED, model_card, sha256_of, weights_path
 from imaginator_lite.pretrained.judges import (JUDGES, judge_card, judge_weights_path, load_judge,
                                                shipped_judge_for)
 
-TOUR_STEPS = 1200
 
 #: Relative tolerance of the provenance re-run per logged loss. The losses of the first 30 steps move between
 #: CPU classes (AVX-512 on the cards' machine, AVX2, PyTorch's portable path) by up to 6.3e-4 (l1), 1.4e-3
@@ -34,7 +34,8 @@ HELD_OUT_REL = 1e-4
 def test_the_weights_match_their_card(name):
     card = model_card(name)
     assert sha256_of(weights_path(name)) == card["sha256"]
-    assert card["preset"] == "small" and card["steps"] >= 4 * TOUR_STEPS  # clearly longer than the tour's model
+    clips_seen = card["steps"] * card["train_config"]["batch_size"]
+    assert card["preset"] == "small" and clips_seen >= 4 * TOUR_RECIPE.steps * TOUR_RECIPE.batch_size  # >> the tour
     for key in ("command", "code_commit", "wall_time_s", "first_logged_losses"):
         assert card[key], key
     assert card["held_out"]["seed"] != card["data"]["seed"], "held-out identities must come from another seed"

@@ -1,4 +1,4 @@
-"""`imaginator-lite train | tour`: train on a clip store or synthetic data; the 10-minute tour.
+"""`imaginator-lite train | tour`: train on a clip store or synthetic data; the 5-minute tour.
 
 The train flags are generated from TrainConfig's fields, so every default is written once, and
 every argument is checked (the recipe, the preset, the store, a resumed checkpoint) before any

@@ -388,3 +388,36 @@ def test_cli_data_group(tmp_path, capsys):
     assert synth.main(["--out", str(tmp_path / "m"), "--size", "32", "--frames", "8", "--identities", "3",
                        "--no-progress"]) == 0
     assert load_meta(tmp_path / "m")["classes"] == list(EXPRESSIONS)
+
+
+# ----------------------------------------------------------------------------- shared options
+
+def test_one_options_object_gives_the_same_store_as_keywords(tmp_path):
+    """ConvertOptions carries what every converter shares; keywords override it; both give the same store."""
+    src = tmp_path / "weizmann"
+    for actor in ("daria", "ido", "moshe", "shahar"):
+        _write_video(src / f"{actor}_walk.avi", 20)
+    options = importers.ConvertOptions(image_size=SIZE, min_frames=8, stride=2, seed=3, progress=False)
+    by_options = importers.convert_weizmann(src, tmp_path / "a", options)
+    by_keywords = importers.convert_weizmann(src, tmp_path / "b", image_size=SIZE, min_frames=8, stride=2, seed=3,
+                                             progress=False)
+    assert by_options.converted_clips == by_keywords.converted_clips == 4
+    (a, split_a), (b, split_b) = _all_clips(tmp_path / "a"), _all_clips(tmp_path / "b")
+    assert split_a == split_b and [c[:3] for c in a] == [c[:3] for c in b]
+    assert all(np.array_equal(x[3], y[3]) for x, y in zip(a, b))
+    overridden = importers.convert_weizmann(src, tmp_path / "c", options, min_frames=11)
+    assert overridden.skipped["too short"] == sorted(f"{a}_walk.avi" for a in ("daria", "ido", "moshe", "shahar"))
+
+
+def test_converter_options_that_do_not_apply_are_refused_by_name(tmp_path):
+    src = tmp_path / "weizmann"
+    _write_video(src / "daria_walk.avi", 20)
+    with pytest.raises(TypeError, match="unknown converter option.*image_sise.*valid: .*image_size"):
+        importers.convert_weizmann(src, tmp_path / "out", image_sise=SIZE)
+    with pytest.raises(ValueError, match="Weizmann .* does not use face_crop"):
+        importers.convert_weizmann(src, tmp_path / "out", face_crop=True)
+    with pytest.raises(ValueError, match="MUG .* does not use fps"):
+        importers.convert_mug(src, tmp_path / "out", fps=10)
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        importers.ConvertOptions(stride=0)
+    assert not (tmp_path / "out").exists()

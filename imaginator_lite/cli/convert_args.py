@@ -66,28 +66,33 @@ def add_convert_arguments(parser: argparse.ArgumentParser, dataset: str) -> None
                             help="regex; its first group of an entry's name is the identity for splitting")
 
 
-def _kwargs(dataset: str, args) -> dict:
-    kwargs = dict(image_size=args.size, min_frames=args.min_frames, stride=args.stride,
-                  fractions=tuple(args.fractions), seed=args.seed, progress=not args.no_progress)
-    if dataset != "mug":
-        kwargs["fps"] = args.fps
-    if dataset == "mug":
-        kwargs["include_neutral"] = args.include_neutral
+def convert_options(dataset: str, args) -> datasets.ConvertOptions:
+    """The parsed command line's ConvertOptions (the options every converter shares)."""
+    face = {}
     if dataset in FACE_DATASETS:
-        face_crop = args.face_crop if dataset == "folder" else not args.no_face_crop
-        kwargs.update(face_crop=face_crop, face_enlarge=args.face_enlarge, face_cascade=args.face_cascade)
+        face = dict(face_crop=args.face_crop if dataset == "folder" else not args.no_face_crop,
+                    face_enlarge=args.face_enlarge, face_cascade=args.face_cascade)
+    return datasets.ConvertOptions(image_size=args.size, min_frames=args.min_frames, stride=args.stride,
+                                   fps=getattr(args, "fps", None), fractions=tuple(args.fractions), seed=args.seed,
+                                   progress=not args.no_progress, **face)
+
+
+def dataset_arguments(dataset: str, args) -> dict:
+    """The options only one dataset has (MUG's neutral takes, NATOPS's segments, a folder's classes)."""
+    if dataset == "mug":
+        return {"include_neutral": args.include_neutral}
     if dataset == "natops":
-        kwargs["segments"] = args.segments
+        return {"segments": args.segments}
     if dataset == "folder":
-        kwargs["classes"] = [c.strip() for c in args.classes.split(",")] if args.classes else None
-        kwargs["identity_pattern"] = args.identity_pattern
-    return kwargs
+        return {"classes": [c.strip() for c in args.classes.split(",")] if args.classes else None,
+                "identity_pattern": args.identity_pattern}
+    return {}
 
 
 def run_convert(dataset: str, args) -> int:
     """Run the converter for parsed `args`; prints the summary. Exit code 0, or 1 if the store is empty."""
     converter = CONVERTERS[dataset][0]
-    summary = converter(args.src, args.out, **_kwargs(dataset, args))
+    summary = converter(args.src, args.out, convert_options(dataset, args), **dataset_arguments(dataset, args))
     print(summary.format())
     return 0 if sum(summary.store_clips.values()) > 0 else 1
 

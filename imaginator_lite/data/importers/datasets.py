@@ -9,9 +9,8 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from ...defaults import SPLIT_FRACTIONS
 from ...labels import EXPRESSIONS, SMILES, WEIZMANN_ACTIONS, NATOPS_GESTURES
-from .driver import FaceCropCounter, SkipSource, SourceItem, run_conversion
+from .driver import ConvertOptions, FaceCropCounter, SkipSource, SourceItem, run_conversion
 from .video_io import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, numeric_sort_key, read_frame_folder,
                        read_video)
 
@@ -51,14 +50,19 @@ def _relative(path: Path, root: Path) -> str:
 
 # ----------------------------------------------------------------------------- MUG
 
-def convert_mug(src, out, image_size: int = 64, min_frames: int = 32, stride: int = 1,
-                include_neutral: bool = False, face_crop: bool = True, face_enlarge: float = 1.4,
-                face_cascade: str | None = None, fractions=SPLIT_FRACTIONS, seed: int = 0,
-                progress: bool = True):
-    """MUG facial expressions (frame folders) -> clip store; faces cropped with a Haar cascade."""
-    src = _require_source(src)
+def _face_cropper(opt: ConvertOptions) -> FaceCropCounter:
+    """The face track of MUG / UvA-NEMO (on unless face_crop=False, then the fixed centre box)."""
+    return FaceCropCounter(opt.face_crop is not False, opt.face_enlarge, cascade_path=opt.face_cascade)
+
+
+def convert_mug(src, out, options: ConvertOptions | None = None, *, include_neutral: bool = False, **overrides):
+    """MUG facial expressions (frame folders) -> clip store; faces cropped with a Haar cascade.
+    options / overrides: ConvertOptions (MUG takes are frame folders: no fps)."""
+    src, opt = _require_source(src), ConvertOptions.build(options, **overrides)
+    opt.refuse("MUG (frame folders, no frame rate; use stride)", "fps")
+    image_size, stride = opt.image_size, opt.stride
     classes = tuple(EXPRESSIONS) + (("neutral",) if include_neutral else ())
-    cropper = FaceCropCounter(face_crop, face_enlarge, cascade_path=face_cascade)
+    cropper = _face_cropper(opt)
     items = []
     for subject in (_sorted_dirs(src) if src.is_dir() else []):
         levels = [subject]
@@ -84,9 +88,8 @@ def convert_mug(src, out, image_size: int = 64, min_frames: int = 32, stride: in
                         skip=skip))
     if not items:
         raise ValueError(f"no MUG takes found under {src}; expected {MUG_LAYOUT}")
-    return run_conversion(items, src, out, classes, image_size, min_frames, fractions, seed,
-                          kind="mug", description=f"MUG facial expressions from {src}",
-                          progress=progress, notes=cropper.notes)
+    return run_conversion(items, src, out, classes, opt, kind="mug", description=f"MUG facial expressions from {src}",
+                          notes=cropper.notes)
 
 
 # ----------------------------------------------------------------------------- UvA-NEMO
@@ -100,13 +103,11 @@ def _smile_label(stem: str) -> str | None:
     return None
 
 
-def convert_uva_nemo(src, out, image_size: int = 64, min_frames: int = 32, stride: int = 1,
-                     fps: float | None = None, face_crop: bool = True, face_enlarge: float = 1.4,
-                     face_cascade: str | None = None, fractions=SPLIT_FRACTIONS, seed: int = 0,
-                     progress: bool = True):
+def convert_uva_nemo(src, out, options: ConvertOptions | None = None, **overrides):
     """UvA-NEMO smiles (`001_deliberate_smile_1.mp4`, `001_spontaneous_smile_2.mp4`) -> clip store."""
-    src = _require_source(src)
-    cropper = FaceCropCounter(face_crop, face_enlarge, cascade_path=face_cascade)
+    src, opt = _require_source(src), ConvertOptions.build(options, **overrides)
+    image_size, stride, fps = opt.image_size, opt.stride, opt.fps
+    cropper = _face_cropper(opt)
     items = []
     for path in (_video_files(src) if src.is_dir() else []):
         key = _relative(path, src)
@@ -124,9 +125,8 @@ def convert_uva_nemo(src, out, image_size: int = 64, min_frames: int = 32, strid
     if not items:
         raise ValueError(f"no video files found under {src}; expected e.g. 001_deliberate_smile_1.mp4, "
                          "001_spontaneous_smile_2.mp4")
-    return run_conversion(items, src, out, SMILES, image_size, min_frames, fractions, seed,
-                          kind="uva-nemo", description=f"UvA-NEMO smiles from {src}",
-                          progress=progress, notes=cropper.notes)
+    return run_conversion(items, src, out, SMILES, opt, kind="uva-nemo", description=f"UvA-NEMO smiles from {src}",
+                          notes=cropper.notes)
 
 
 # ----------------------------------------------------------------------------- NATOPS
@@ -171,11 +171,11 @@ def _natops_reader(path: Path, key: str, reps, image_size: int, stride: int, fps
     return read
 
 
-def convert_natops(src, out, segments=None, image_size: int = 64, min_frames: int = 32,
-                   stride: int = 1, fps: float | None = None, fractions=SPLIT_FRACTIONS,
-                   seed: int = 0, progress: bool = True):
+def convert_natops(src, out, options: ConvertOptions | None = None, *, segments=None, **overrides):
     """NATOPS gestures (`gXXsYY.avi`, all repetitions per file) + segmentation file -> clip store."""
-    src = _require_source(src)
+    src, opt = _require_source(src), ConvertOptions.build(options, **overrides)
+    opt.refuse("NATOPS (whole-body gestures)", "face_crop", "face_enlarge", "face_cascade")
+    image_size, stride, fps = opt.image_size, opt.stride, opt.fps
     segments_path = Path(segments) if segments else src / "segmentation.txt"
     table = read_natops_segments(segments_path)
     items = []
@@ -198,8 +198,8 @@ def convert_natops(src, out, segments=None, image_size: int = 64, min_frames: in
     if not items:
         raise ValueError(f"no NATOPS videos found under {src}; expected files named gXXsYY.avi "
                          "(e.g. g01s01.avi) and a segmentation file")
-    return run_conversion(items, src, out, NATOPS_GESTURES, image_size, min_frames, fractions, seed,
-                          kind="natops", description=f"NATOPS gestures from {src}", progress=progress)
+    return run_conversion(items, src, out, NATOPS_GESTURES, opt, kind="natops",
+                          description=f"NATOPS gestures from {src}")
 
 
 # ----------------------------------------------------------------------------- Weizmann
@@ -212,11 +212,11 @@ def _weizmann_action(action: str) -> str | None:
     return stripped if stripped in WEIZMANN_ACTIONS else None
 
 
-def convert_weizmann(src, out, image_size: int = 64, min_frames: int = 32, stride: int = 1,
-                     fps: float | None = None, fractions=SPLIT_FRACTIONS, seed: int = 0,
-                     progress: bool = True):
+def convert_weizmann(src, out, options: ConvertOptions | None = None, **overrides):
     """Weizmann actions (`<actor>_<action>.avi`, e.g. daria_walk.avi, lena_walk1.avi) -> clip store."""
-    src = _require_source(src)
+    src, opt = _require_source(src), ConvertOptions.build(options, **overrides)
+    opt.refuse("Weizmann (whole-body actions)", "face_crop", "face_enlarge", "face_cascade")
+    image_size, stride, fps = opt.image_size, opt.stride, opt.fps
     items = []
     for path in (_video_files(src) if src.is_dir() else []):
         key = _relative(path, src)
@@ -228,24 +228,23 @@ def convert_weizmann(src, out, image_size: int = 64, min_frames: int = 32, strid
                                 read=lambda path=path, key=key: [(key, read_video(path, image_size, stride, fps))]))
     if not items:
         raise ValueError(f"no videos found under {src}; expected <actor>_<action>.avi, e.g. daria_walk.avi")
-    return run_conversion(items, src, out, WEIZMANN_ACTIONS, image_size, min_frames, fractions, seed,
-                          kind="weizmann", description=f"Weizmann actions from {src}", progress=progress)
+    return run_conversion(items, src, out, WEIZMANN_ACTIONS, opt, kind="weizmann",
+                          description=f"Weizmann actions from {src}")
 
 
 # ----------------------------------------------------------------------------- generic folders
 
-def convert_folder(src, out, classes: Sequence[str] | None = None, identity_pattern: str | None = None,
-                   image_size: int = 64, min_frames: int = 32, stride: int = 1, fps: float | None = None,
-                   face_crop: bool = False, face_enlarge: float = 1.4, face_cascade: str | None = None,
-                   fractions=SPLIT_FRACTIONS, seed: int = 0, progress: bool = True):
+def convert_folder(src, out, options: ConvertOptions | None = None, *, classes: Sequence[str] | None = None,
+                   identity_pattern: str | None = None, **overrides):
     """`src/<class>/<video file or folder of frames>` -> clip store.
 
     classes: default sorted subfolder names. identity_pattern: regex whose first group (or whole
     match) of the entry name is the identity used for splitting; default each entry is its own.
-    face_crop: opt-in face track as in MUG / UvA-NEMO (default: the full centre square).
+    options.face_crop: opt-in face track as in MUG / UvA-NEMO (default: the full centre square).
     """
-    src = _require_source(src)
-    cropper = FaceCropCounter(True, face_enlarge, cascade_path=face_cascade) if face_crop else None
+    src, opt = _require_source(src), ConvertOptions.build(options, **overrides)
+    image_size, stride, fps = opt.image_size, opt.stride, opt.fps
+    cropper = FaceCropCounter(True, opt.face_enlarge, cascade_path=opt.face_cascade) if opt.face_crop else None
     class_dirs = _sorted_dirs(src) if src.is_dir() else []
     classes = list(classes) if classes else sorted(d.name for d in class_dirs)
     pattern = re.compile(identity_pattern) if identity_pattern else None
@@ -273,6 +272,5 @@ def convert_folder(src, out, classes: Sequence[str] | None = None, identity_patt
     if not items:
         raise ValueError(f"no videos or frame folders found under {src}; expected "
                          "<src>/<class>/<video file or folder of numbered images>")
-    return run_conversion(items, src, out, classes, image_size, min_frames, fractions, seed,
-                          kind="folder", description=f"class folders from {src}", progress=progress,
+    return run_conversion(items, src, out, classes, opt, kind="folder", description=f"class folders from {src}",
                           notes=cropper.notes if cropper else None)

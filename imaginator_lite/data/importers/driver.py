@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -12,7 +12,51 @@ from tqdm.auto import tqdm
 from ...defaults import SPLIT_FRACTIONS
 from ..store import StoreWriter, split_identities
 
-__all__ = ["SourceItem", "SkipSource", "ConversionSummary", "FaceCropCounter", "run_conversion"]
+__all__ = ["ConvertOptions", "SourceItem", "SkipSource", "ConversionSummary", "FaceCropCounter", "run_conversion"]
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    """What every converter shares: frame size, clip length, subsampling, face crop, split and progress.
+
+    Each `convert_X(src, out, options, ...)` also takes these as keywords (`image_size=32`), which override
+    `options`. face_crop None: the dataset's default (on for MUG and UvA-NEMO, off for class folders).
+    """
+
+    image_size: int = 64
+    min_frames: int = 32
+    stride: int = 1
+    fps: float | None = None
+    face_crop: bool | None = None
+    face_enlarge: float = 1.4
+    face_cascade: str | None = None
+    fractions: tuple[float, float, float] = SPLIT_FRACTIONS
+    seed: int = 0
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fractions", tuple(float(f) for f in self.fractions))
+        for name in ("image_size", "min_frames", "stride"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be >= 1 (got {getattr(self, name)})")
+        if self.fps is not None and not self.fps > 0:
+            raise ValueError(f"fps must be > 0 or None (got {self.fps})")
+
+    @classmethod
+    def build(cls, options: "ConvertOptions | None" = None, **overrides) -> "ConvertOptions":
+        """`options` (default: the defaults) with keyword overrides; TypeError naming the valid keywords."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise TypeError(f"unknown converter option(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+        return replace(options or cls(), **overrides)
+
+    def refuse(self, dataset: str, *names: str) -> None:
+        """ValueError if one of `names` (options this dataset cannot use) differs from its default."""
+        defaults = type(self)()
+        used = [n for n in names if getattr(self, n) != getattr(defaults, n)]
+        if used:
+            raise ValueError(f"{dataset} does not use {', '.join(used)}: remove it")
 
 
 class SkipSource(Exception):
@@ -130,23 +174,23 @@ def _check_paths(src: Path, out: Path) -> None:
                          "(the source is never modified)")
 
 
-def run_conversion(items: Sequence[SourceItem], src, out, classes: Sequence[str], image_size: int,
-                   min_frames: int = 32, fractions=SPLIT_FRACTIONS, seed: int = 0,
-                   kind: str = "clips", description: str = "", progress: bool = True,
+def run_conversion(items: Sequence[SourceItem], src, out, classes: Sequence[str], options: ConvertOptions,
+                   kind: str = "clips", description: str = "",
                    notes: Callable[[], list[str]] | None = None) -> ConversionSummary:
     """Convert `items` into the clip store `out`, resuming an interrupted run of the same store."""
     src, out = Path(src), Path(out)
     _check_paths(src, out)
     summary = ConversionSummary(out=out)
     identities = sorted({item.identity for item in items if item.skip is None})
-    split_of = {i: s for s, ids in split_identities(identities, fractions, seed).items() for i in ids}
-    extra = dict(kind=kind, seed=seed, fractions=list(fractions), min_frames=min_frames)
-    writer = StoreWriter(out, classes, image_size, source=description or f"converted from {src}",
+    min_frames = options.min_frames
+    split_of = {i: s for s, ids in split_identities(identities, options.fractions, options.seed).items() for i in ids}
+    extra = dict(kind=kind, seed=options.seed, fractions=list(options.fractions), min_frames=min_frames)
+    writer = StoreWriter(out, classes, options.image_size, source=description or f"converted from {src}",
                          resume=True, extra_meta=extra)
     if writer.resumed_from == "work":
         tqdm.write(f"resuming an interrupted conversion: {len(writer.done)} source(s) already done")
     with writer:
-        for item in tqdm(items, desc=f"convert {kind}", unit="file", disable=not progress):
+        for item in tqdm(items, desc=f"convert {kind}", unit="file", disable=not options.progress):
             if item.skip is not None:
                 _skip(summary, item.key, *item.skip)
                 continue

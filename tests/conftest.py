@@ -1,4 +1,5 @@
-"""Shared fixtures: polite thread counts, and the tutorials executed once per session in quick mode."""
+"""Shared fixtures: polite thread counts, a tiny generator, cached synthetic stores, and the tutorials executed
+once per session in quick mode."""
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,34 @@ def _few_threads():
     """Keep tests polite on a 2-core CI box and deterministic."""
     torch.set_num_threads(2)
     yield
+
+
+@pytest.fixture(scope="module")
+def tiny_generator():
+    """The `tiny` preset's generator (32x32, 16 frames), initialised from seed 0, in eval mode; one per module."""
+    from imaginator_lite import Generator, ModelConfig
+
+    torch.manual_seed(0)
+    return Generator(ModelConfig.preset("tiny")).eval()
+
+
+@pytest.fixture(scope="session")
+def synthetic_store(tmp_path_factory):
+    """`synthetic_store(identities, size=32, frames=16, seed=0, kind="faces")` -> the path of that synthetic
+    clip store, rendered once per session (tests only read stores)."""
+    from imaginator_lite.data.synthetic import make_synthetic_store
+
+    made: dict[tuple, Path] = {}
+
+    def store(identities: int, size: int = 32, frames: int = 16, seed: int = 0, kind: str = "faces") -> Path:
+        key = (identities, size, frames, seed, kind)
+        if key not in made:
+            root = tmp_path_factory.mktemp(f"{kind}{identities}x{size}x{frames}s{seed}") / kind
+            made[key] = Path(make_synthetic_store(root, kind, n_identities=identities, image_size=size, frames=frames,
+                                                  seed=seed, progress=False))
+        return made[key]
+
+    return store
 
 
 @pytest.fixture(scope="session")

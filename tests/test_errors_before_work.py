@@ -7,14 +7,12 @@ import torch
 from PIL import Image
 
 from imaginator_lite.cli.main import main
-from imaginator_lite.data.synthetic import make_synthetic_store
 from imaginator_lite.generation.viz import load_image
 
 
 @pytest.fixture(scope="module")
-def store64(tmp_path_factory):
-    return make_synthetic_store(tmp_path_factory.mktemp("s64") / "faces64", "faces", n_identities=3, image_size=64,
-                                frames=16, seed=0, progress=False)
+def store64(synthetic_store):
+    return synthetic_store(3, size=64)
 
 
 @pytest.fixture(scope="module")

@@ -26,9 +26,8 @@ def tiny_ckpt(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def G():
-    torch.manual_seed(0)
-    return Generator(TINY).eval()
+def G(tiny_generator):
+    return tiny_generator
 
 
 def test_generate_shapes_seeds_and_labels(G):

@@ -15,7 +15,6 @@ from imaginator_lite.evaluation.classifier import (VideoClassifier, get_classifi
 from imaginator_lite.models.config import ModelConfig
 from imaginator_lite.models.generator import Generator
 from imaginator_lite.data.store import ClipDataset
-from imaginator_lite.data.synthetic import make_synthetic_store
 
 
 def _videos(seed=0, b=2, t=3, s=32):
@@ -101,9 +100,8 @@ def test_conditional_accuracy_sanity():
 
 
 @pytest.fixture(scope="module")
-def faces(tmp_path_factory):
-    return make_synthetic_store(tmp_path_factory.mktemp("m") / "faces", "faces", n_identities=8, image_size=32,
-                                frames=16, seed=1, progress=False)
+def faces(synthetic_store):
+    return synthetic_store(8, seed=1)
 
 
 def test_classifier_trains_at_least_min_steps_on_a_small_store(faces):

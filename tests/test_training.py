@@ -9,7 +9,6 @@ from imaginator_lite.models.config import ModelConfig
 from imaginator_lite.models.generator import Generator
 from imaginator_lite.models.official import save_official
 from imaginator_lite.data.store import ClipDataset
-from imaginator_lite.data.synthetic import make_synthetic_store
 from imaginator_lite.data.batching import fetch_batch
 from imaginator_lite.training import NonFiniteLossError, Trainer, TrainConfig
 
@@ -17,10 +16,9 @@ TINY = ModelConfig.preset("tiny")
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
+def store(synthetic_store):
     # 20-frame clips so the 16-frame training windows are random (the trainer owns that RNG too)
-    return make_synthetic_store(tmp_path_factory.mktemp("data") / "faces", "faces", n_identities=6,
-                                image_size=32, frames=20, seed=0, progress=False)
+    return synthetic_store(6, frames=20)
 
 
 @pytest.fixture()

@@ -6,14 +6,7 @@ import torch
 
 pytest.importorskip("ipywidgets")
 
-from imaginator_lite import Generator, ModelConfig
 from imaginator_lite.generation.widgets import GeneratorApp, gif_frame_count, image_from_bytes, png_bytes
-
-
-@pytest.fixture(scope="module")
-def tiny_generator():
-    torch.manual_seed(0)
-    return Generator(ModelConfig.preset("tiny")).eval()
 
 
 def _images(cfg, n=2):

@@ -83,8 +83,10 @@ def variant_configs(settings: StudySettings, name: str, seed: int, out_dir: Path
     return model_cfg, train_cfg
 
 
-def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress: bool = True) -> dict[str, Any]:
-    """Train (or load a finished run of) one variant with one seed and score it on held-out identities."""
+def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress: bool = True,
+            retrain: bool = False) -> dict[str, Any]:
+    """Train (or load a finished run of, unless `retrain`) one variant with one seed and score it on held-out
+    identities: its metrics, parameter count and, when it trained, seconds per step."""
     from .training.checkpoint import load_checkpoint
 
     base = ModelConfig.preset(settings.preset)
@@ -95,7 +97,7 @@ def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress:
     ckpt = out / "checkpoint.pt"
     finished = ckpt.is_file() and load_checkpoint(ckpt).get("step") == train_cfg.steps
     started = time.perf_counter()
-    run = load_or_train(model_cfg, train_cfg, open_split(store, model_cfg, "train"), train=not finished)
+    run = load_or_train(model_cfg, train_cfg, open_split(store, model_cfg, "train"), train=retrain or not finished)
     seconds = time.perf_counter() - started
     judge = Judge(seed=seed, cache_dir=str(work), min_steps=settings.judge_min_steps)
     evaluation = evaluate_run(run.G, store, judge=judge, progress=progress)
@@ -124,9 +126,12 @@ def run_study(results_path: str | os.PathLike, settings: StudySettings = StudySe
     path, work = Path(results_path), Path(work_dir)
     old = json.loads(path.read_text()) if path.is_file() else {}
     new = settings_dict(settings)
-    same = all(old.get("settings", {}).get(k) == new.get(k) for k in ("preset", "recipe", "identities", "judge_min_steps"))
+    changed = settings_changes(old["settings"], new) if old.get("settings") else []
+    if changed:  # never discard finished runs: another study goes to another file
+        raise ValueError(f"{path} holds a study made with other settings ({'; '.join(changed)}); pass the same "
+                         "settings to resume it, or another results file to start a new study")
     data = {"command": command or old.get("command", ""), "settings": new, "machine": machine(),
-            "variants": old.get("variants", {}) if same else {}}
+            "variants": old.get("variants", {})}
     for seed, name in run_order(settings):
         entry = data["variants"].setdefault(name, {"description": _describe(name), "runs": []})
         if any(r["seed"] == seed for r in entry["runs"]):
@@ -153,6 +158,23 @@ def settings_dict(settings: StudySettings) -> dict[str, Any]:
     if settings.judge_min_steps != StudySettings.judge_min_steps:
         out["judge_min_steps"] = settings.judge_min_steps
     return out
+
+
+def settings_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs between two studies' settings ('recipe.lr 0.0005 -> 0.001'), seeds and variants aside (a
+    study grows by them); a recipe field missing on one side counts as its TrainConfig default (a field added
+    to the package later does not change an old study)."""
+    defaults = TrainConfig().to_dict()
+    changes = [f"{k} {old.get(k)} -> {new.get(k)}" for k in ("preset", "identities")
+               if old.get(k) != new.get(k)]
+    least = (old.get("judge_min_steps", JUDGE_MIN_STEPS), new.get("judge_min_steps", JUDGE_MIN_STEPS))
+    changes += [f"judge_min_steps {least[0]} -> {least[1]}"] if least[0] != least[1] else []
+    old_recipe, new_recipe = old.get("recipe", {}), new.get("recipe", {})
+    for key in sorted(set(old_recipe) | set(new_recipe)):
+        a, b = old_recipe.get(key, defaults.get(key)), new_recipe.get(key, defaults.get(key))
+        if a != b:
+            changes.append(f"recipe.{key} {a} -> {b}")
+    return changes
 
 
 def _describe(name: str) -> str:

@@ -96,7 +96,7 @@ def run_tour(out_dir: str | os.PathLike = TOUR_DIR, settings: TourSettings | Non
     times["evaluate_s"] = time.perf_counter() - t2
 
     log("[4/4] writing the identity x expression grid")
-    grid = identity_expression_grid(run.G, test, settings.grid_identities, seed=seed)
+    grid, _ = identity_expression_grid(run.G, test, settings.grid_identities, seed=seed)
     if len(grid):
         save_gif(video_grid(grid, ncols=cfg.n_classes), out / "grid_identities_x_expressions.gif", scale=2)
     times["total_s"] = time.perf_counter() - t0

@@ -2,6 +2,7 @@
 import re
 import tomllib
 from pathlib import Path
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,26 +65,50 @@ def test_the_version_has_one_home():
     assert imaginator_lite.__version__ == version("imaginator-lite") == pyproject["project"]["version"]
 
 
-def test_the_course_defaults_are_written_once_in_the_library():
-    """Identity count, split fractions, judge settings and run folders live in imaginator_lite/defaults.py;
-    a second copy of one of these literals anywhere else in the library is how defaults drift apart."""
+def _default_copies(lines, facts: dict) -> list[str]:
+    """`where: fact: line` for every line that types one of the course defaults again."""
+    return [f"{where}: {fact}: {line.strip()}" for where, line in lines
+            for fact, pattern in facts.items() if pattern.search(line)]
+
+
+def _course_fact_patterns() -> dict:
     from imaginator_lite import defaults
 
-    package = Path(__file__).resolve().parents[1] / "imaginator_lite"
-    facts = {
+    n, epochs, least = defaults.SYNTHETIC_IDENTITIES, defaults.JUDGE_EPOCHS, defaults.JUDGE_MIN_STEPS
+    return {
         "split fractions": re.compile(r"\(0\.7, 0\.15, 0\.15\)"),
-        "identity count": re.compile(rf"(identities|n_identities)\s*(:\s*int\s*)?=\s*{defaults.SYNTHETIC_IDENTITIES}\b"
-                                     rf"|default={defaults.SYNTHETIC_IDENTITIES}\b"),
-        "judge settings": re.compile(rf"(epochs|min_steps)\s*(:\s*int\s*)?=\s*({defaults.JUDGE_EPOCHS}|"
-                                     rf"{defaults.JUDGE_MIN_STEPS})\b"),
+        "identity count": re.compile(rf"(identities|IDENTITIES)\s*(:\s*int\s*)?=\s*{n}\b|default={n}\b"),
+        "judge settings": re.compile(rf"(epochs|min_steps|MIN_STEPS)\s*(:\s*int\s*)?=\s*({epochs}|{least})\b"),
+        "held-out seed": re.compile(rf"(DATA_SEED|held_out_seed)\s*=\s*{defaults.HELD_OUT_SEED}\b"),
         "run folders": re.compile("|".join(re.escape(f'"{folder}"') for folder in (
             defaults.DATA_ROOT, defaults.TRAIN_DIR, defaults.TOUR_DIR, defaults.STUDY_DIR, defaults.NOTEBOOKS_DIR))),
     }
-    copies = [f"{path.relative_to(package)}:{n}: {fact}: {line.strip()}"
-              for path in sorted(package.rglob("*.py")) if path.name != "defaults.py"
-              for n, line in enumerate(path.read_text().splitlines(), 1)
-              for fact, pattern in facts.items() if pattern.search(line)]
+
+
+def test_the_course_defaults_are_written_once_in_the_library():
+    """Identity count, split fractions, judge settings and run folders live in imaginator_lite/defaults.py;
+    a second copy of one of these literals anywhere else in the library is how defaults drift apart."""
+    package = Path(__file__).resolve().parents[1] / "imaginator_lite"
+    lines = [(f"{path.relative_to(package)}:{n}", line)
+             for path in sorted(package.rglob("*.py")) if path.name != "defaults.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1)]
+    copies = _default_copies(lines, _course_fact_patterns())
     assert not copies, "import these from imaginator_lite.defaults instead:\n" + "\n".join(copies)
+
+
+def test_the_notebooks_take_the_course_defaults_from_the_library():
+    """The tutorials' code (parameters included) never types a course default or the tour's learning rate:
+    a parameter left at None means the library's value, so the notebooks cannot drift from the package."""
+    import nbformat
+
+    facts = dict(_course_fact_patterns(), **{"a learning rate": re.compile(r"\blr\s*=\s*[0-9.]+e-?[0-9]+")})
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    lines = [(f"{path.name} cell {i}", line) for path in sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))
+             for i, cell in enumerate(nbformat.read(path, as_version=4).cells) if cell.cell_type == "code"
+             for line in cell.source.splitlines()]
+    assert len(lines) > 300, "the notebooks were not found"
+    copies = _default_copies(lines, facts)
+    assert not copies, "read these from imaginator_lite.defaults (or tour.TOUR_RECIPE) instead:\n" + "\n".join(copies)
 
 
 def _resolve(dotted: str) -> bool:
@@ -113,3 +138,24 @@ def test_every_quoted_imaginator_lite_path_resolves():
               for m in re.finditer(r"\bimaginator_lite(?:\.[A-Za-z_]\w*)+", path.read_text(encoding="utf-8"))}
     broken = sorted(f"{path}: {dotted}" for dotted, path in quoted if not _resolve(dotted))
     assert len(quoted) > 40 and not broken, "\n".join(broken)
+
+
+def test_a_study_resumes_across_new_train_config_fields_and_refuses_other_settings(tmp_path):
+    """The committed study was recorded before TrainConfig had `sync_batchnorm`: it must still resume, and a
+    study with another recipe must be refused (never silently discarded)."""
+    import json
+
+    from imaginator_lite.study import StudySettings, run_study, settings_changes, settings_dict
+
+    committed = json.loads((Path(__file__).resolve().parents[1] / "notebooks/results/ablations.json").read_text())
+    assert settings_changes(committed["settings"], settings_dict(StudySettings())) == []
+    old = dict(committed["settings"], recipe={k: v for k, v in committed["settings"]["recipe"].items()
+                                               if k != "sync_batchnorm"})
+    assert settings_changes(old, settings_dict(StudySettings())) == []
+    other = StudySettings(recipe=StudySettings().recipe.replace(lr=5e-4))
+    assert settings_changes(committed["settings"], settings_dict(other)) == ["recipe.lr 0.001 -> 0.0005"]
+    results = tmp_path / "ablations.json"
+    results.write_text(json.dumps(committed))
+    with pytest.raises(ValueError, match=r"other settings \(recipe.lr 0.001 -> 0.0005\).*another results file"):
+        run_study(results, other, tmp_path / "work", progress=False)
+    assert json.loads(results.read_text()) == committed

@@ -51,3 +51,17 @@ def verdict_text(verdict: dict[str, Any]) -> str:
     """One line: PASS/FAIL with each check, for the end of the tour."""
     checks = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in verdict["checks"].items())
     return f"{'PASS' if verdict['passed'] else 'FAIL'}: {checks}"
+
+
+def verdict_sentence(name: str, evaluation: dict[str, Any]) -> str:
+    """One Markdown sentence for a notebook: the model's accuracy against chance, the judged metrics on which
+    it beats every baseline and those on which it does not, and PASS/FAIL (from an `evaluate_run` result)."""
+    checks = evaluation["criterion"]["checks"]
+    judged = {key: checks[f"{key}_beats_all_baselines"] for key in JUDGED_AGAINST_BASELINES}
+    beaten = [METRICS[k].label for k, ok in judged.items() if ok]
+    missed = [METRICS[k].label for k, ok in judged.items() if not ok]
+    acc = evaluation["results"]["model"]["conditional_accuracy"]
+    text = (f"**{name}**: conditional accuracy {acc:.2f} ({acc / evaluation['chance_accuracy']:.1f}x chance); "
+            f"beats every baseline on {', '.join(beaten) or 'no judged metric'}")
+    text += f", not on {', '.join(missed)}" if missed else ""
+    return text + f" → **{'PASS' if evaluation['passed'] else 'FAIL'}**."

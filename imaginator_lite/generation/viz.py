@@ -217,25 +217,33 @@ def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = N
     return fig
 
 
-def plot_loss_curves(history: list[Mapping[str, Any]], path: str | os.PathLike) -> Path:
-    """Loss-curve PNG (G total, L1, D losses against step), written atomically without pyplot."""
-    fig = new_figure((9, 3.2))
-    axes = fig.subplots(1, 3)
+LOSS_PANELS = (("l1", "L1 between generated and true clip", ("l1",), None),
+               ("adversarial", "G's adversarial terms", ("g_video", "g_image"), math.log(2)),
+               ("discriminators", "D losses (real + fake)", ("d_video", "d_image"), 2 * math.log(2)))
+
+
+def loss_curve_figure(history: Sequence[Mapping[str, Any]]):
+    """Loss curves of a run's history (a list of logged steps): the L1 term, G's adversarial terms and the D
+    losses against step; a dotted line marks each adversarial loss at chance (a D that cannot tell)."""
+    fig = new_figure((10.5, 3.2))
     steps = [h["step"] for h in history]
-    panels = ((axes[0], ("l1",), "L1 reconstruction"), (axes[1], ("g_video", "g_image"), "G adversarial"),
-              (axes[2], ("d_video", "d_image"), "D losses"))
-    for ax, keys, title in panels:
+    for ax, (_, title, keys, chance) in zip(fig.subplots(1, len(LOSS_PANELS)), LOSS_PANELS):
         for key in keys:
             values = [h.get(key) for h in history]
             if any(v is not None for v in values):
-                ax.plot(steps, [math.nan if v is None else v for v in values], label=key)
-        ax.set_title(title)
-        ax.set_xlabel("step")
-        ax.set_ylabel("loss")
+                ax.plot(steps, [math.nan if v is None else v for v in values], label=key, lw=1.2)
+        if chance is not None:
+            ax.axhline(chance, color="0.5", ls=":", label=f"chance ({chance:.2f})")
+        ax.set(title=title, xlabel="step", ylabel="L1 ([-1, 1] units)" if keys == ("l1",) else "BCE loss")
         if ax.lines:
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=7)
     fig.tight_layout()
-    return save_figure(fig, path)
+    return fig
+
+
+def plot_loss_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLike) -> Path:
+    """`loss_curve_figure` written to a PNG atomically (without pyplot)."""
+    return save_figure(loss_curve_figure(history), path)
 
 
 def _labelled_canvas(grid: np.ndarray, rows: Sequence[str], cols: Sequence[str], cell: int, pad: int) -> np.ndarray:

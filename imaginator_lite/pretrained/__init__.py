@@ -22,15 +22,18 @@ PRETRAINED = ("faces", "actions")
 HERE = Path(__file__).resolve().parent
 
 
-def _check_name(name: str) -> None:
-    if name not in PRETRAINED:
-        raise ValueError(f"no pretrained model {name!r}; the package ships {', '.join(PRETRAINED)}")
+def shipped_stem(name: str, known: tuple[str, ...] = PRETRAINED, what: str = "pretrained model",
+                 prefix: str = "") -> str:
+    """The file stem (HERE/<stem>.safetensors and .json) of a shipped generator or judge; ValueError naming
+    what ships for an unknown name."""
+    if name not in known:
+        raise ValueError(f"no {what} {name!r}; the package ships {', '.join(known)}")
+    return prefix + name
 
 
 def weights_path(name: str) -> Path:
     """The safetensors file of a shipped model."""
-    _check_name(name)
-    return HERE / f"{name}.safetensors"
+    return HERE / f"{shipped_stem(name)}.safetensors"
 
 
 def read_card(stem: str) -> dict[str, Any]:
@@ -55,8 +58,7 @@ def verified_weights(stem: str, card: dict[str, Any], verify: bool = True) -> di
 
 def model_card(name: str) -> dict[str, Any]:
     """The JSON model card of a shipped model."""
-    _check_name(name)
-    return read_card(name)
+    return read_card(shipped_stem(name))
 
 
 def load_pretrained(name: str, device: str | torch.device = "cpu", verify: bool = True) -> torch.nn.Module:

@@ -14,28 +14,25 @@ from typing import Any
 
 import torch
 
-from . import PRETRAINED, read_card, verified_weights
+from . import PRETRAINED, read_card, shipped_stem, verified_weights
 
 JUDGES = PRETRAINED  # one judge per synthetic domain: faces, actions
 
 
-def _check_kind(kind: str) -> None:
-    if kind not in JUDGES:
-        raise ValueError(f"no shipped judge {kind!r}; the package ships judges for {', '.join(JUDGES)}")
+def _judge_stem(kind: str) -> str:
+    return shipped_stem(kind, JUDGES, "shipped judge", prefix="judge_")
 
 
 def judge_weights_path(kind: str) -> Path:
     """The safetensors file of a shipped judge."""
     from . import HERE  # looked up on each call, like read_card's
 
-    _check_kind(kind)
-    return HERE / f"judge_{kind}.safetensors"
+    return HERE / f"{_judge_stem(kind)}.safetensors"
 
 
 def judge_card(kind: str) -> dict[str, Any]:
     """The JSON card of a shipped judge."""
-    _check_kind(kind)
-    return read_card(f"judge_{kind}")
+    return read_card(_judge_stem(kind))
 
 
 def judge_info(card: dict[str, Any]) -> dict[str, Any]:

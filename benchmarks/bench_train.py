@@ -3,6 +3,7 @@
     python benchmarks/bench_train.py --quick                 # CPU, small sizes, a minute or two
     python benchmarks/bench_train.py --device cuda           # adds the CUDA path (batch 64, bf16, channels_last, compile)
     python benchmarks/bench_train.py --sections blocks,generate
+    python benchmarks/bench_train.py --sections official     # the official networks in the official loop vs ours
 
 Each section prints a table and writes JSON to benchmarks/results/<section>.json.
 Timings on a shared machine are noisy: compare numbers from the same run only.
@@ -84,10 +85,10 @@ class RandomClips:
         return self.videos[indices], self.labels[indices]
 
 
-def write(section: str, rows: list[dict], meta: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{section}.json"
-    fd, tmp = tempfile.mkstemp(dir=RESULTS, prefix=f".{section}.", suffix=".json")
+def write(section: str, rows: list[dict], meta: dict, folder: Path = RESULTS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{section}.json"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{section}.", suffix=".json")
     with os.fdopen(fd, "w") as fh:
         json.dump({"meta": meta, "rows": rows}, fh, indent=2)
     os.replace(tmp, path)
@@ -222,11 +223,68 @@ def bench_generate(device: torch.device, quick: bool, meta: dict) -> list[dict]:
     return rows
 
 
+def official_step(nets: dict, optimizers: dict, videos: torch.Tensor, onehot: torch.Tensor) -> None:
+    """One step of the official trainer's loop: fp32, G on L1 x 100 + BCE of D_V and D_I, then D_V and D_I."""
+    bce, G, VD, ID = torch.nn.functional.binary_cross_entropy_with_logits, nets["G"], nets["VD"], nets["ID"]
+    z = torch.randn(videos.shape[0], 100, device=videos.device)
+    fake = G(videos[:, :, 0], z, onehot)
+    t = int(torch.randint(videos.shape[2], ()))
+    vd, id_ = VD(fake, onehot), ID(fake[:, :, t])
+    loss_g = 100 * (fake - videos).abs().mean() + bce(vd, torch.ones_like(vd)) + bce(id_, torch.ones_like(id_))
+    optimizers["G"].zero_grad()
+    loss_g.backward()
+    optimizers["G"].step()
+    fake = fake.detach()
+    real_v, fake_v = VD(videos, onehot), VD(fake, onehot)
+    real_i, fake_i = ID(videos[:, :, t]), ID(fake[:, :, t])
+    loss_d = (bce(real_v, torch.ones_like(real_v)) + bce(fake_v, torch.zeros_like(fake_v))
+              + bce(real_i, torch.ones_like(real_i)) + bce(fake_i, torch.zeros_like(fake_i)))
+    optimizers["VD"].zero_grad()
+    optimizers["ID"].zero_grad()
+    loss_d.backward()
+    optimizers["VD"].step()
+    optimizers["ID"].step()
+
+
+def bench_official(device: torch.device, quick: bool, meta: dict) -> list[dict]:
+    """The `paper` preset: the official networks in the official loop (fp32) against ours, side by side in videos/s
+    (on CUDA also ours with bf16 + channels_last + compile, batch 64)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from official_reference import RefGenerator, RefImageDiscriminator, RefVideoDiscriminator
+
+    batch = 64 if device.type == "cuda" else (2 if quick else 4)
+    cfg = ModelConfig.preset("paper")
+    data = RandomClips(cfg, batch)
+    videos, labels = (t.to(device) for t in data.get_batch(list(range(batch))))
+    repeats = 2 if quick else 5
+    nets = {"G": RefGenerator(), "VD": RefVideoDiscriminator(), "ID": RefImageDiscriminator()}
+    nets = {k: m.to(device).train() for k, m in nets.items()}
+    optimizers = {k: torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for k, m in nets.items()}
+    onehot = torch.nn.functional.one_hot(labels, cfg.n_classes).float()
+    official = statistics.median(timed(lambda: official_step(nets, optimizers, videos, onehot), device, repeats))
+    rows = [dict(implementation="official networks, official loop", precision="fp32", options="-", batch=batch,
+                 step_s=official, videos_per_s=batch / official, speedup=1.0)]
+    del nets, optimizers
+    ours = [("fp32", {})] + ([("bf16", dict(channels_last=True, compile=True))] if device.type == "cuda" else [])
+    for precision, opt in ours:
+        trainer = Trainer(cfg, TrainConfig(steps=1, batch_size=batch, device=str(device), precision=precision,
+                                           out_dir=None, progress=False, **opt), data)
+        sec = statistics.median(timed(lambda: trainer.train_step(videos, labels), device, repeats,
+                                      warmup=3 if opt.get("compile") else 1))
+        rows.append(dict(implementation="imaginator-lite", precision=precision,
+                         options="+".join(k for k, v in opt.items() if v) or "-", batch=batch, step_s=sec,
+                         videos_per_s=batch / sec, speedup=official / sec))
+        del trainer
+    print_table("paper preset: official vs ours", rows, list(rows[0]))
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller batches and fewer repeats")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--sections", default="train,blocks,generate")
+    parser.add_argument("--sections", default="train,blocks,generate,official")
+    parser.add_argument("--results", default=str(RESULTS), help="folder of the JSON results (default benchmarks/results)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     args = parser.parse_args(argv)
     if args.threads:
@@ -248,9 +306,11 @@ def main(argv=None) -> int:
             rows = bench_blocks(device, args.quick, meta)
         elif section == "generate":
             rows = bench_generate(device, args.quick, meta)
+        elif section == "official":
+            rows = bench_official(device, args.quick, meta)
         else:
-            parser.error(f"unknown section {section!r}; use train, blocks, generate")
-        print(f"wrote {write(section, rows, meta)}")
+            parser.error(f"unknown section {section!r}; use train, blocks, generate, official")
+        print(f"wrote {write(section, rows, meta, Path(args.results))}")
     if device.type != "cuda":
         print("\nCUDA path (batch 64, bf16 + channels_last + compile) skipped: no CUDA device; "
               "run with --device cuda on a GPU machine.")

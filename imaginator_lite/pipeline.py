@@ -151,12 +151,17 @@ class Judge:
 
 def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "test", judge: Judge = Judge(),
                  feature_net: torch.nn.Module | None = None, use_features: bool = True, batch_size: int = 32,
-                 seed: int = 0, progress: bool = True, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+                 seed: int = 0, progress: bool = True, log: Callable[[str], None] | None = None,
+                 fvd_detector: str | os.PathLike | torch.nn.Module | None = None, fvd_repeats: int = 3) -> dict[str, Any]:
     """Score G and the baselines on `split` of `store`, judged by the pass mark.
 
     Returns {split, clips, chance_accuracy, classifier, judge, criterion, passed, model_beats_all_baselines,
     results, baselines}; `judge` names the feature network and its sha256; `criterion` is None without one.
+    fvd_detector (a path or a loaded detector, see evaluation/fvd.py) adds `fvd`: FVD and per-class FVD,
+    mean and std over `fvd_repeats` sampling seeds, the detector's sha256 and the clip counts.
     """
+    from .evaluation.fvd import fvd_of_generator, load_fvd_detector
+
     from .evaluation.baselines import BASELINES
     from .evaluation.classifier import get_classifier
     from .evaluation.evaluate import evaluate_with_baselines
@@ -164,6 +169,8 @@ def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "
     from .pretrained.judges import shipped_judge_for
 
     check_store_fits(store, G.cfg, split)
+    if isinstance(fvd_detector, (str, os.PathLike)):  # a bad file fails here, before any work
+        fvd_detector = load_fvd_detector(fvd_detector, next(G.parameters()).device)
     test, train = open_split(store, G.cfg, split), ClipDataset(store, "train", G.cfg.frames, random_window=False)
     if feature_net is None and use_features:  # the shipped judge for synthetic data, else one trained and cached
         feature_net = shipped_judge_for(store, G.cfg.frames) or get_classifier(store, G.cfg.frames, cache_dir=judge.cache_dir, epochs=judge.epochs,
@@ -172,6 +179,7 @@ def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "
     results = evaluate_with_baselines(G, test, train, feature_net=feature_net, batch_size=batch_size, seed=seed)
     chance = 1.0 / G.cfg.n_classes
     verdict = tour_verdict(results, chance) if feature_net is not None else None
+    fvd = fvd_of_generator(G, test, fvd_detector, fvd_repeats, progress=progress) if fvd_detector is not None else None
     return {
         "split": f"{split} (identities never seen in training)" if split == "test" else split,
         "store": str(store),
@@ -184,6 +192,7 @@ def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "
         "model_beats_all_baselines": verdict["model_beats_all_baselines"] if verdict else None,
         "results": results,
         "baselines": dict(BASELINES),
+        **({"fvd": fvd} if fvd is not None else {}),
     }
 
 

@@ -25,6 +25,14 @@ def _store(args: argparse.Namespace, G, card) -> Path:
     return spec.store(args.data_root, progress=not args.no_progress)
 
 
+def fvd_line(fvd: dict) -> str:
+    """'FVD 123.4 +- 5.6 over 3 sampling seeds (per-class 150.2 +- 3.1); 72 real and 72 generated clips ...'."""
+    return (f"FVD {fvd['fvd']['mean']:.2f} +- {fvd['fvd']['std']:.2f} over {fvd['repeats']} sampling seeds "
+            f"(per-class {fvd['per_class_fvd']['mean']:.2f} +- {fvd['per_class_fvd']['std']:.2f}); "
+            f"{fvd['real_clips']} real and {fvd['generated_clips_per_repeat']} generated clips of {fvd['frames']} "
+            f"frames at {fvd['resolution']}; detector sha256 {fvd['detector'].get('sha256', '?')[:16]}...")
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     from ..atomic import write_json
     from ..evaluation.classifier import load_feature_net
@@ -32,13 +40,21 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation.verdict import verdict_text
     from ..pipeline import Judge, evaluate_run
 
+    from ..evaluation.fvd import load_fvd_detector
+
     G, source, card = load_generator_from_args(args)
+    detector = load_fvd_detector(args.fvd_detector, next(G.parameters()).device) if args.fvd_detector else None
+    if detector is not None:
+        print(f"FVD detector {args.fvd_detector}: sha256 {detector.info['sha256']}")
     store = _store(args, G, card)
     net = load_feature_net(args.feature_weights) if args.feature_weights else None
     metrics = evaluate_run(G, store, split=args.split, judge=Judge(seed=args.seed, cache_dir=args.cache_dir), feature_net=net,
                            use_features=not args.no_features, batch_size=args.batch_size, seed=args.seed,
-                           progress=not args.no_progress, log=print)
+                           progress=not args.no_progress, log=print, fvd_detector=detector,
+                           fvd_repeats=args.fvd_repeats)
     print(summary_table(metrics["results"]))
+    if "fvd" in metrics:
+        print(fvd_line(metrics["fvd"]))
     if metrics["criterion"] is not None:
         print(f"criterion: {metrics['criterion']['text']}\n{verdict_text(metrics['criterion'])}")
     if args.out:
@@ -67,6 +83,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache-dir", default=None, help="where the default classifier is cached")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seed", type=int, default=0, help="seed of the noise, the judge and the --synthetic identities")
+    p.add_argument("--fvd-detector", default=None, metavar="PATH",
+                   help="also report FVD with this TorchScript I3D detector (StyleGAN-V's i3d_torchscript.pt; "
+                        "never downloaded: fetch it yourself)")
+    p.add_argument("--fvd-repeats", type=int, default=3, help="sampling seeds for FVD's mean and std (default 3)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--out", default=None, help="write OUT/metrics.json (with the criterion and `passed`)")
     p.set_defaults(func=run_evaluate)

@@ -72,23 +72,34 @@ def _new_plan(args: argparse.Namespace):
 
 def run_train(args: argparse.Namespace) -> int:
     from ..atomic import write_json
+    from ..device import resolve_device
     from ..pipeline import SyntheticData, check_store_fits, open_split
+    from ..training.distributed import check_global_batch, finish_distributed, init_distributed, main_rank_first
     from ..training.trainer import Trainer
 
     overrides = {**given_train_flags(args), "out_dir": args.out}
     base = TrainConfig(**overrides)  # validates every training flag before any work
+    ranks = init_distributed(resolve_device(base.device))  # under torchrun: join the group (gloo / nccl)
     cfg, store = _resume_plan(args, overrides) if args.resume else _new_plan(args)
+    if not args.resume:
+        check_global_batch(base.batch_size, ranks)  # before a store is rendered (a resumed run: in Trainer)
     if isinstance(store, SyntheticData):
-        store = store.store(args.data_root, progress=base.progress)
+        with main_rank_first(ranks):  # rank 0 renders the store, the others then read it
+            store = store.store(args.data_root, progress=base.progress and ranks.is_main)
     check_store_fits(store, cfg)
     dataset = open_split(store, cfg, "train")
     if args.resume:
         trainer = Trainer.resume(args.resume, dataset, **overrides)
     else:
         trainer = Trainer(cfg, base, dataset)
-        write_json(Path(args.out) / RUN_FILE, {"store": str(store), "preset": cfg.name, "argv": sys.argv[1:]})
+        if ranks.is_main:
+            write_json(Path(args.out) / RUN_FILE, {"store": str(store), "preset": cfg.name, "argv": sys.argv[1:],
+                                                   "world_size": ranks.world_size})
     trainer.train()
-    print(f"trained to step {trainer.step}; checkpoint {trainer.checkpoint_path}")
+    finish_distributed()
+    if ranks.is_main:
+        where = f" on {ranks.world_size} ranks" if ranks.distributed else ""
+        print(f"trained to step {trainer.step}{where}; checkpoint {trainer.checkpoint_path}")
     return 0
 
 

@@ -38,6 +38,8 @@ class TrainConfig:
                           "else fp32; fp32; bf16 (emulated, and far slower, on other CPUs: warns); fp16 autocast + "
                           "GradScaler (GPUs without bf16)", choices=PRECISIONS)
     channels_last: bool = _opt(False, "channels-last memory format")
+    sync_batchnorm: bool = _opt(True, "under torchrun: BatchNorm statistics of the whole global batch across ranks; "
+                                "--no-sync-batchnorm keeps per-rank statistics", flag="--no-sync-batchnorm")
     compile: bool = _opt(False, "torch.compile the three networks")
     log_every: int = _opt(10, "log the losses every N steps")
     sample_every: int = _opt(0, "write a sample GIF every N steps (0: only at the end)")

@@ -46,12 +46,17 @@ class StepBatch:
 @contextlib.contextmanager
 def frozen(*modules: Callable | None) -> Iterator[None]:
     """Within the block the modules' parameters need no gradient, so backward skips their weight
-    gradients (G's gradients are unchanged: D's would be discarded before the D step anyway)."""
+    gradients (G's gradients are unchanged: D's would be discarded before the D step anyway), and a
+    DistributedDataParallel wrapper expects none (`no_sync`)."""
     params = [p for m in modules if m is not None for p in m.parameters() if p.requires_grad]
     for p in params:
         p.requires_grad_(False)
     try:
-        yield
+        with contextlib.ExitStack() as stack:
+            for m in modules:
+                if hasattr(m, "no_sync"):
+                    stack.enter_context(m.no_sync())
+            yield
     finally:
         for p in params:
             p.requires_grad_(True)

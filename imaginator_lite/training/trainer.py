@@ -28,11 +28,13 @@ from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
 from ..models.generator import Generator
 from .checkpoint import load_checkpoint, model_config_of, restore_rng_states, save_checkpoint
 from .config import TrainConfig
+from .distributed import (check_global_batch, check_same_device_type, init_distributed, mean_over_ranks, share_of,
+                          synchronise_batchnorm)
 from .outputs import RunOutputs, sample_videos
 from .steps import StepBatch, autocast_context, gan_step
 
 #: TrainConfig fields a resumed run may change; the others define the recipe it continues.
-RESUMABLE_FIELDS = ("steps", "epochs", "device", "precision", "channels_last", "compile", "log_every",
+RESUMABLE_FIELDS = ("steps", "epochs", "device", "precision", "channels_last", "sync_batchnorm", "compile", "log_every",
                     "sample_every", "checkpoint_every", "out_dir", "progress", "sample_count")
 
 
@@ -89,27 +91,33 @@ class Trainer:
 
     dataset: a ClipDataset, anything with get_batch(indices) -> (videos (B,3,T,H,W) in [-1,1],
     labels (B,)), or __getitem__ -> (video (3,T,H,W), label). Writes logs, samples and
-    checkpoints to train_cfg.out_dir (nothing when it is None).
+    checkpoints to train_cfg.out_dir (nothing when it is None). Under torchrun it trains data-parallel
+    (training/distributed.py): batch_size is the global batch and only rank 0 writes.
     """
 
     def __init__(self, model_cfg: ModelConfig, train_cfg: TrainConfig | None = None, dataset: Any = None) -> None:
         self.model_cfg, self.cfg = model_cfg, train_cfg or TrainConfig()
         cfg = self.cfg
         self.device = resolve_device(cfg.device)
+        self.ranks = init_distributed(self.device)  # one process unless torchrun started several
+        check_global_batch(cfg.batch_size, self.ranks)
+        check_same_device_type(self.device, self.ranks)
         self.precision = resolve_precision(cfg.precision, self.device)  # 'auto': bf16 only where it is native
-        torch.manual_seed(cfg.seed)  # network initialisation
+        torch.manual_seed(cfg.seed)  # network initialisation (the same on every rank)
         self.G = Generator(model_cfg).to(self.device)
         self.VD = VideoDiscriminator(model_cfg).to(self.device) if cfg.use_video_disc else None
         self.ID = ImageDiscriminator(model_cfg).to(self.device) if cfg.use_image_disc else None
-        if cfg.channels_last:
-            for m in self.networks().values():
+        for m in self.networks().values():
+            if cfg.channels_last:
                 to_channels_last(m)
+            if self.ranks.distributed and cfg.sync_batchnorm:
+                synchronise_batchnorm(m, self.device)
         adam = dict(lr=cfg.lr, betas=tuple(cfg.betas), fused=self.device.type == "cuda")
         self.optimizers = {name: torch.optim.Adam(m.parameters(), **adam) for name, m in self.networks().items()}
         # fp16 gradients underflow without loss scaling; one scaler for the G and D updates of a step
         self.scaler = torch.amp.GradScaler(self.device.type) if self.precision == "fp16" else None
         maybe_compile = torch.compile if cfg.compile else (lambda m: m)
-        self.compiled = {name: maybe_compile(m) for name, m in self.networks().items()}  # what a step calls
+        self.compiled = {name: maybe_compile(self._data_parallel(m)) for name, m in self.networks().items()}
         self.noise_generator = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         self.frame_generator = torch.Generator().manual_seed(cfg.seed + 2)
         self.window_rng = np.random.default_rng(cfg.seed + 4)
@@ -117,7 +125,18 @@ class Trainer:
         self._read = BatchReader(dataset) if dataset is not None else None
         self.sampler = EpochSampler(len(dataset), cfg.batch_size, cfg.seed + 3) if dataset is not None else None
         self.step, self.history, self.stopped_early = 0, [], False
-        self.outputs = RunOutputs(cfg.out_dir)
+        self.outputs = RunOutputs(cfg.out_dir if self.ranks.is_main else None)
+
+    def _data_parallel(self, module: nn.Module) -> nn.Module:
+        """What a step calls: the module itself, or under torchrun its DistributedDataParallel wrapper
+        (gradients averaged over ranks; the module itself is what checkpoints save)."""
+        if not self.ranks.distributed:
+            return module
+        from torch.nn.parallel import DistributedDataParallel
+
+        ids = [self.device.index if self.device.index is not None else torch.cuda.current_device()] \
+            if self.device.type == "cuda" else None
+        return DistributedDataParallel(module, device_ids=ids)
 
     def networks(self) -> dict[str, nn.Module]:
         """{'G': ..., 'VD': ..., 'ID': ...} (discriminators only when enabled)."""
@@ -138,7 +157,9 @@ class Trainer:
     # ------------------------------------------------------------------ one step
     def _finite_or_raise(self, losses: Mapping[str, torch.Tensor]) -> dict[str, float]:
         """Loss floats; on NaN/inf undo this step's in-place buffer updates and raise before any update."""
-        values = {k: float(v.detach().float().cpu()) for k, v in losses.items()}
+        stacked = torch.stack([v.detach().float().reshape(()) for v in losses.values()])
+        stacked = mean_over_ranks(stacked, self.ranks).cpu()  # the global batch's losses; one device sync
+        values = dict(zip(losses, stacked.tolist()))
         bad = {k: v for k, v in values.items() if not math.isfinite(v)}
         if bad:
             with torch.no_grad():  # BatchNorm running stats and spectral-norm vectors
@@ -155,12 +176,14 @@ class Trainer:
         return [b for m in self.networks().values() for b in m.buffers()]
 
     def _step_batch(self, videos: torch.Tensor, labels: torch.Tensor) -> StepBatch:
+        """This rank's share of the global batch, with its noise drawn from the run's one stream."""
+        z = torch.randn(videos.shape[0], self.model_cfg.dim_z, generator=self.noise_generator, device=self.device)
+        fake_t, real_t = torch.randint(videos.shape[2], (2,), generator=self.frame_generator).tolist()
+        videos, labels, z = (share_of(t, self.ranks) for t in (videos, labels, z))
         videos = videos.to(self.device, non_blocking=True).float()
         labels = labels.to(self.device, non_blocking=True).long()
         if self.cfg.channels_last:
             videos = videos.contiguous(memory_format=torch.channels_last_3d)
-        z = torch.randn(videos.shape[0], self.model_cfg.dim_z, generator=self.noise_generator, device=self.device)
-        fake_t, real_t = torch.randint(videos.shape[2], (2,), generator=self.frame_generator).tolist()
         return StepBatch(videos, labels, z, fake_t, real_t)
 
     def train_step(self, videos: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
@@ -190,8 +213,9 @@ class Trainer:
             raise ValueError("Trainer has no dataset; pass one to Trainer(model_cfg, train_cfg, dataset)")
         target = self.step + int(steps) if steps is not None else self.total_steps
         self.outputs.open(self.history)
-        bar = tqdm(total=target, initial=self.step, desc="train", unit="step", disable=not self.cfg.progress,
-                   dynamic_ncols=True)
+        bar = tqdm(total=target, initial=self.step, desc="train", unit="step", dynamic_ncols=True,
+                   disable=not (self.cfg.progress and self.ranks.is_main))
+        log = log if self.ranks.is_main else None
         self.stopped_early = False
         try:
             self._loop(target, bar, time_budget_s, log)
@@ -242,16 +266,21 @@ class Trainer:
         return sample_videos(self.G, self.dataset, count or self.cfg.sample_count, seed, self.device)
 
     def write_pictures(self) -> None:
-        """The loss curve and a sample GIF of the current step."""
+        """The loss curve and a sample GIF of the current step (rank 0 only)."""
+        if not self.ranks.is_main:
+            return
         self.outputs.write_loss_curve(self.history)
         if self.dataset is not None:
             self.outputs.write_samples(*self.sample_videos(), step=self.step)
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Full checkpoint to `path` or out_dir/checkpoint.pt (history.json beside it)."""
+        """Full checkpoint to `path` or out_dir/checkpoint.pt (history.json beside it); under torchrun rank 0
+        writes it (every rank holds the same weights, optimiser states and random streams)."""
         path = Path(path) if path is not None else self.checkpoint_path
         if path is None:
             raise ValueError("no checkpoint path: set TrainConfig.out_dir or pass save(path)")
+        if not self.ranks.is_main:
+            return path
         self.outputs.write_history(self.history)
         streams = {  # the run's own random streams (seeded in __init__), beside the global RNG states
             "noise_generator": self.noise_generator.get_state(),

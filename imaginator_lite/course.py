@@ -143,6 +143,50 @@ def write_student_edition(books: list[Path], out: Path, log: Callable[[str], Non
         return publish(ready, out, dict(edition="student", notebooks=[b.name for b in books], copied=extras))
 
 
+# ----------------------------------------------------------------------------------------- a working copy
+
+def _write_new(path: Path, write: Callable[[Path], None], kept: list[str], written: list[str], name: str) -> None:
+    """write(tmp) then rename to `path`, unless `path` exists: a student's file is never overwritten."""
+    if path.exists():
+        kept.append(name)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    written.append(name)
+
+
+def copy_course(books: list[Path], out: Path, student: bool = False) -> dict[str, list[str]]:
+    """A working copy of the course in out/notebooks: the tutorials (the student edition when `student`) and
+    what sits beside them (results/). Files already there are kept, never overwritten: run it again after an
+    update to get only what is new. Returns {"written": [...], "kept": [...]} (paths relative to out)."""
+    folder, dest = books[0].parent.resolve(), Path(out).resolve() / "notebooks"
+    if dest == folder or dest.is_relative_to(folder) or folder.is_relative_to(dest):
+        raise ValueError(f"--out {out} would copy the course into itself ({folder}); pick another folder")
+    written: list[str] = []
+    kept: list[str] = []
+    for book in books:
+        nb = nbformat.read(book, as_version=4)
+        if student:
+            nb = student_notebook(nb, book.name)
+        _write_new(dest / book.name, lambda tmp, nb=nb: nbformat.write(nb, tmp), kept, written,
+                   f"notebooks/{book.name}")
+    for item in sorted(folder.rglob("*")):
+        relative = item.relative_to(folder)
+        if item.is_dir() or item.suffix == ".ipynb" and item.parent == folder \
+                or any(part.startswith((".", "__")) for part in relative.parts):
+            continue
+        _write_new(dest / relative, lambda tmp, item=item: shutil.copy2(item, tmp), kept, written,
+                   f"notebooks/{relative}")
+    return {"written": written, "kept": kept}
+
+
 # ----------------------------------------------------------------------------------------- the website
 
 def chapter_title(nb, fallback: str) -> str:

@@ -26,6 +26,35 @@ def run_course_student(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_course_copy(args: argparse.Namespace) -> int:
+    from ..course import copy_course
+
+    books = _books(args)
+    report = copy_course(books, Path(args.out), student=args.student)
+    edition = "student edition" if args.student else "tutorials"
+    print(f"copied {len(report['written'])} file(s) of the {edition} from {books[0].parent} to "
+          f"{Path(args.out) / 'notebooks'}")
+    if report["kept"]:
+        print(f"kept {len(report['kept'])} file(s) you already have (never overwritten): {', '.join(report['kept'])}")
+    print(f"open them with: jupyter lab {Path(args.out) / 'notebooks'}")
+    return 0
+
+
+def run_course_grade(args: argparse.Namespace) -> int:
+    from ..grading import grade_submissions, write_grades_csv
+
+    books = _books(args)
+    report = grade_submissions(books, Path(args.submissions), timeout=args.timeout or 120)
+    path = write_grades_csv(report, Path(args.out))
+    for note in report.notes:
+        print(f"  note: {note}")
+    totals = [r for r in report.rows if r.exercise == "TOTAL"]
+    for r in totals:
+        print(f"  {r.student}: {r.score:g} / {r.max_score:g} ({r.status})")
+    print(f"wrote {path}: {len(report.rows) - len(totals)} exercise rows for {len(totals)} student(s)")
+    return 0
+
+
 def _execute_quick(books: list[Path], folder: Path, args: argparse.Namespace) -> Path | None:
     """Execute `books` in quick mode into `folder` (papermill); None, after saying which, if one fails."""
     start = time.perf_counter()
@@ -65,7 +94,7 @@ def _common_flags(p: argparse.ArgumentParser, out_help: str) -> None:
 
 
 def register(sub) -> None:
-    """Add `imaginator-lite course student | site` to the `imaginator-lite` parser."""
+    """Add `imaginator-lite course student | copy | site | grade` to the `imaginator-lite` parser."""
     course = sub.add_parser("course", help="the student edition (nbgrader) and the course website (Jupyter Book)",
                             description="Make the course's editions from notebooks/NN_*.ipynb (never modified).")
     editions = course.add_subparsers(dest="edition", metavar="EDITION", required=True)
@@ -73,6 +102,20 @@ def register(sub) -> None:
                                   description="Write the student edition with nbgrader's preprocessors, atomically.")
     _common_flags(student, "folder for the student notebooks (replaced if it holds an earlier edition)")
     student.set_defaults(func=run_course_student)
+    copy = editions.add_parser("copy", help="your own working copy of the tutorials (from the installed package)",
+                               description="Copy the tutorials and their results into OUT/notebooks; files you "
+                                           "already have there are kept, never overwritten.")
+    _common_flags(copy, "folder for your working copy (the notebooks go to OUT/notebooks)")
+    copy.add_argument("--student", action="store_true", help="the student edition (solutions replaced by stubs)")
+    copy.set_defaults(func=run_course_copy)
+    grade = editions.add_parser("grade", help="score SUBMISSIONS/<student>/NN_*.ipynb with nbgrader's autograder",
+                                description="Autograde every student's notebooks (nbgrader preprocessors; the "
+                                            "instructor's check cells are restored first) into a CSV: one row "
+                                            "per student and exercise, plus totals.")
+    grade.add_argument("submissions", help="folder of student folders, each holding that student's NN_*.ipynb")
+    _common_flags(grade, "the CSV to write (e.g. grades.csv)")
+    grade.add_argument("--timeout", type=int, default=120, help="per-cell timeout in seconds (default 120)")
+    grade.set_defaults(func=run_course_grade)
     site = editions.add_parser("site", help="static HTML website of the notebooks executed in quick mode",
                                description="Execute the tutorials in quick mode (papermill), then build them into "
                                            "a static site with Jupyter Book without re-executing; works offline.")

@@ -8,9 +8,15 @@ from pathlib import Path
 
 from ..defaults import NOTEBOOKS_DIR
 
+#: The tutorials inside an installed wheel (setup.py copies notebooks/ there when it builds one).
+PACKAGED_TUTORIALS = Path(__file__).resolve().parents[1] / "tutorials"
+
+
 def find_notebooks_dir(path: str | None = None) -> Path:
-    """The tutorials folder: `path`, else ./notebooks, else the one next to the installed package."""
-    candidates = [Path(path)] if path else [Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"]
+    """The tutorials folder: `path`, else ./notebooks, else the checkout's beside the package (an editable
+    install), else the copy inside an installed wheel."""
+    candidates = [Path(path)] if path else [Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks",
+                                            PACKAGED_TUTORIALS]
     for c in candidates:
         if c.is_dir() and any(c.glob("[0-9][0-9]_*.ipynb")):
             return c.resolve()

@@ -85,6 +85,14 @@ def motion_l1_per_video(fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     return (fake_motion - real_motion).abs().mean(dim=(1, 2, 3, 4))
 
 
+def motion_energy(videos: torch.Tensor) -> torch.Tensor:
+    """How much each video moves: the mean |x_t - x_0| over channels, frames 1..T-1 and pixels, in [-1,1]
+    units; (B,3,T,H,W) -> (B,). A still video scores 0 (a copy of its input frame)."""
+    if videos.dim() != 5 or videos.shape[1] != 3 or videos.shape[2] < 2:
+        raise ValueError(f"videos must be (B, 3, T>=2, H, W), got shape {tuple(videos.shape)}")
+    return (videos[:, :, 1:].float() - videos[:, :, :1].float()).abs().mean(dim=(1, 2, 3, 4))
+
+
 #: A pixel "moves" when some channel differs from the clip's first frame by more than this ([-1,1] units).
 MOVING_THRESHOLD = 0.1
 

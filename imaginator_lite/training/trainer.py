@@ -30,7 +30,7 @@ from .checkpoint import load_checkpoint, model_config_of, restore_rng_states, sa
 from .config import TrainConfig
 from .distributed import (check_global_batch, check_same_device_type, init_distributed, mean_over_ranks, share_of,
                           synchronise_batchnorm)
-from .outputs import RunOutputs, sample_videos
+from .outputs import RunOutputs, fixed_noise_samples
 from .steps import StepBatch, autocast_context, gan_step
 
 #: TrainConfig fields a resumed run may change; the others define the recipe it continues.
@@ -261,9 +261,9 @@ class Trainer:
         self.outputs.log(row)
 
     # ------------------------------------------------------------------ outputs and checkpoints
-    def sample_videos(self, count: int | None = None, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
+    def fixed_noise_samples(self, count: int | None = None, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
         """(real, fake) for the first dataset clips with fixed noise; leaves all RNGs untouched."""
-        return sample_videos(self.G, self.dataset, count or self.cfg.sample_count, seed, self.device)
+        return fixed_noise_samples(self.G, self.dataset, count or self.cfg.sample_count, seed, self.device)
 
     def write_pictures(self) -> None:
         """The loss curve and a sample GIF of the current step (rank 0 only)."""
@@ -271,7 +271,7 @@ class Trainer:
             return
         self.outputs.write_loss_curve(self.history)
         if self.dataset is not None:
-            self.outputs.write_samples(*self.sample_videos(), step=self.step)
+            self.outputs.write_samples(*self.fixed_noise_samples(), step=self.step)
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
         """Full checkpoint to `path` or out_dir/checkpoint.pt (history.json beside it); under torchrun rank 0

@@ -226,7 +226,7 @@ def bench_generate(device: torch.device, quick: bool, meta: dict) -> list[dict]:
 def official_step(nets: dict, optimizers: dict, videos: torch.Tensor, onehot: torch.Tensor) -> None:
     """One step of the official trainer's loop: fp32, G on L1 x 100 + BCE of D_V and D_I, then D_V and D_I."""
     bce, G, VD, ID = torch.nn.functional.binary_cross_entropy_with_logits, nets["G"], nets["VD"], nets["ID"]
-    z = torch.randn(videos.shape[0], 100, device=videos.device)
+    z = torch.randn(videos.shape[0], 512, device=videos.device)  # the official dim_z
     fake = G(videos[:, :, 0], z, onehot)
     t = int(torch.randint(videos.shape[2], ()))
     vd, id_ = VD(fake, onehot), ID(fake[:, :, t])

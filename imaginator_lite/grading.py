@@ -6,7 +6,8 @@
    gradebook: it records every exercise, its points and the instructor's check cells (hidden tests included).
 2. Each submission goes through the autograde pipeline: `OverwriteCells` restores the instructor's check
    cells (a student cannot edit a check away; a check cell the student deleted is put back first),
-   `Execute` runs it (errors become 0 points), `SaveAutoGrades` stores the scores.
+   `Execute` runs it (errors become 0 points), `SaveAutoGrades` stores the scores (a written answer left as
+   it was handed out scores 0; an answered one is left for manual grading).
 3. One CSV row per student and exercise plus a total per student. A submission that crashes, hangs past the
    timeout or cannot be read scores 0 with the reason, and the others are graded on.
 """
@@ -164,7 +165,8 @@ def _rows(db_url: str, student: str, graded: list[Path], handed_in: dict, failed
     with Gradebook(db_url) as gb:
         for book in graded:
             notebook = gb.find_submission_notebook(book.stem, ASSIGNMENT, student)
-            for grade in sorted(notebook.grades, key=lambda g: g.cell.name):
+            position = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(nbformat.read(book, as_version=4).cells)}
+            for grade in sorted(notebook.grades, key=lambda g: position.get(g.cell.name, len(position))):
                 if book.stem not in handed_in:
                     score, status = 0.0, "not handed in"
                 elif book.stem in failed:
@@ -175,8 +177,9 @@ def _rows(db_url: str, student: str, graded: list[Path], handed_in: dict, failed
                     score, status = float(grade.score), "graded"
                 rows.append(GradeRow(student, book.name, grade.cell.name, score, float(grade.max_score), status))
     total = sum(r.score or 0.0 for r in rows)
-    rows.append(GradeRow(student, "", "TOTAL", total, sum(r.max_score for r in rows),
-                         "manual grades still to add" if any(r.score is None for r in rows) else "graded"))
+    status = ("some work not graded (see its rows)" if any(r.status.startswith("not ") for r in rows) else
+              "manual grades still to add" if any(r.score is None for r in rows) else "graded")
+    rows.append(GradeRow(student, "", "TOTAL", total, sum(r.max_score for r in rows), status))
     return rows
 
 

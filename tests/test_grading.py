@@ -1,5 +1,6 @@
-"""`imaginator-lite course grade`: three made-up submissions of notebook 02 scored with nbgrader's autograder:
-all solved, half solved, and one that deleted a check cell (and weakened another) to hide a wrong answer."""
+"""`imaginator-lite course grade`: made-up submissions of notebook 02 scored with nbgrader's autograder: all
+solved, half solved, one that deleted a check cell (and weakened another) to hide a wrong answer, and one whose
+notebook kills its kernel (scored 0 with the reason, without stopping the others)."""
 import copy
 import csv
 from pathlib import Path
@@ -42,7 +43,10 @@ def graded(tmp_path_factory):
     emptied = next(c for c in carol.cells if is_check_cell(c))
     emptied.source = "pass  # my check now"
 
-    for name, nb in (("alice", alice), ("bob", bob), ("carol", carol)):
+    dave = copy.deepcopy(instructor)  # a notebook that crashes its kernel
+    dave.cells.insert(2, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
+
+    for name, nb in (("alice", alice), ("bob", bob), ("carol", carol), ("dave", dave)):
         (root / "submitted" / name).mkdir(parents=True)
         nbformat.write(nb, root / "submitted" / name / BOOK.name)
     before = {p: p.read_bytes() for p in (root / "submitted").rglob("*.ipynb")}
@@ -66,10 +70,13 @@ def test_one_row_per_student_and_exercise_plus_totals(graded):
     assert list(rows[0]) == ["student", "notebook", "exercise", "score", "max_score", "status"]
     exercises = {r["exercise"] for r in rows if r["exercise"] != "TOTAL"}
     assert len(exercises) == 7  # six autograded checks and one written answer
-    assert sorted({r["student"] for r in rows}) == ["alice", "bob", "carol"]
+    assert sorted({r["student"] for r in rows}) == ["alice", "bob", "carol", "dave"]
     assert all(sum(r["student"] == s and r["exercise"] != "TOTAL" for r in rows) == 7 for s in ("alice", "bob", "carol"))
-    written = [r for r in rows if r["exercise"] == "02_speed_discussion"]
-    assert all(r["score"] == "" and r["status"] == "needs manual grading" for r in written)
+    written = {r["student"]: r for r in rows if r["exercise"] == "02_speed_discussion"}
+    assert written["alice"]["score"] == "" and written["alice"]["status"] == "needs manual grading"
+    assert written["bob"]["score"] == "0"  # left as handed out: nbgrader scores an unchanged answer 0
+    order = [r["exercise"] for r in rows if r["student"] == "alice"]
+    assert order.index("02_conv_transpose1d_check") < order.index("02_speed_discussion")  # notebook order
 
 
 def test_scores_follow_what_each_student_solved(graded):
@@ -82,6 +89,14 @@ def test_scores_follow_what_each_student_solved(graded):
 def test_a_deleted_check_is_restored_and_scores_zero(graded):
     row = next(r for r in graded["rows"] if r["student"] == "carol" and r["exercise"] == graded["deleted"])
     assert float(row["score"]) == 0.0 and row["status"] == "graded"
+
+
+def test_a_crashing_notebook_scores_zero_with_the_reason_and_the_others_are_graded(graded):
+    dave = [r for r in graded["rows"] if r["student"] == "dave" and r["exercise"] != "TOTAL"]
+    assert len(dave) == 7 and all(r["score"] == "0" and r["status"].startswith("not graded:") for r in dave)
+    assert _total(graded["rows"], "dave") == (0.0, 7.0)
+    total = next(r for r in graded["rows"] if r["student"] == "dave" and r["exercise"] == "TOTAL")
+    assert total["status"] == "some work not graded (see its rows)"
 
 
 def test_grading_never_modifies_the_submissions(graded):

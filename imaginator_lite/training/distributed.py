@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Iterator
 
 import torch
 import torch.distributed as dist
 from torch import nn
+
+# the differentiable all_reduce below is the public one; its successor (_functional_collectives) is private
+warnings.filterwarnings("ignore", message=r"torch\.distributed\.nn\.functional\.all_reduce is deprecated",
+                        category=FutureWarning)
 
 __all__ = ["RankInfo", "rank_info", "init_distributed", "finish_distributed", "check_global_batch", "check_same_device_type",
            "share_of", "CrossRankBatchNorm", "synchronise_batchnorm", "main_rank_first", "mean_over_ranks"]

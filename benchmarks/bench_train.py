@@ -225,7 +225,7 @@ def bench_generate(device: torch.device, quick: bool, meta: dict) -> list[dict]:
 
 def official_step(nets: dict, optimizers: dict, videos: torch.Tensor, onehot: torch.Tensor) -> None:
     """One step of the official trainer's loop: fp32, G on L1 x 100 + BCE of D_V and D_I, then D_V and D_I."""
-    bce, G, VD, ID = torch.nn.functional.binary_cross_entropy_with_logits, nets["G"], nets["VD"], nets["ID"]
+    bce, G, VD, ID = torch.nn.functional.binary_cross_entropy_with_logits, nets["G"], nets["D_V"], nets["D_I"]
     z = torch.randn(videos.shape[0], 512, device=videos.device)  # the official dim_z
     fake = G(videos[:, :, 0], z, onehot)
     t = int(torch.randint(videos.shape[2], ()))
@@ -239,11 +239,11 @@ def official_step(nets: dict, optimizers: dict, videos: torch.Tensor, onehot: to
     real_i, fake_i = ID(videos[:, :, t]), ID(fake[:, :, t])
     loss_d = (bce(real_v, torch.ones_like(real_v)) + bce(fake_v, torch.zeros_like(fake_v))
               + bce(real_i, torch.ones_like(real_i)) + bce(fake_i, torch.zeros_like(fake_i)))
-    optimizers["VD"].zero_grad()
-    optimizers["ID"].zero_grad()
+    optimizers["D_V"].zero_grad()
+    optimizers["D_I"].zero_grad()
     loss_d.backward()
-    optimizers["VD"].step()
-    optimizers["ID"].step()
+    optimizers["D_V"].step()
+    optimizers["D_I"].step()
 
 
 def bench_official(device: torch.device, quick: bool, meta: dict) -> list[dict]:
@@ -257,7 +257,7 @@ def bench_official(device: torch.device, quick: bool, meta: dict) -> list[dict]:
     data = RandomClips(cfg, batch)
     videos, labels = (t.to(device) for t in data.get_batch(list(range(batch))))
     repeats = 2 if quick else 5
-    nets = {"G": RefGenerator(), "VD": RefVideoDiscriminator(), "ID": RefImageDiscriminator()}
+    nets = {"G": RefGenerator(), "D_V": RefVideoDiscriminator(), "D_I": RefImageDiscriminator()}
     nets = {k: m.to(device).train() for k, m in nets.items()}
     optimizers = {k: torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999)) for k, m in nets.items()}
     onehot = torch.nn.functional.one_hot(labels, cfg.n_classes).float()

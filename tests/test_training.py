@@ -229,3 +229,17 @@ def test_compiled_networks_train_like_eager_ones(tmp_path, dataset):
     compiled.train()
     for a, b in zip(eager.history, compiled.history):
         assert b["l1"] == pytest.approx(a["l1"], rel=1e-3)
+
+
+def test_a_checkpoint_from_before_the_d_v_d_i_names_resumes_its_optimiser_states(tmp_path, dataset):
+    """Checkpoints written while the discriminators' optimisers were keyed VD / ID still resume exactly."""
+    trainer = Trainer(TINY, _cfg(tmp_path, steps=2), dataset)
+    trainer.train()
+    path = trainer.save()
+    ckpt = torch.load(path, weights_only=False)
+    ckpt["optimizers"] = {{"D_V": "VD", "D_I": "ID"}.get(k, k): v for k, v in ckpt["optimizers"].items()}
+    torch.save(ckpt, path)
+    resumed = Trainer.resume(path, dataset)
+    for name in ("D_V", "D_I"):
+        before, after = trainer.optimizers[name].state_dict()["state"], resumed.optimizers[name].state_dict()["state"]
+        assert after and all(torch.equal(before[i]["exp_avg"], after[i]["exp_avg"]) for i in before)

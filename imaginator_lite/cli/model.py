@@ -15,7 +15,7 @@ def run_info(args: argparse.Namespace) -> int:
     from ..models.generator import Generator
 
     names = [args.preset] if args.preset else ModelConfig.preset_names()
-    print(f"{'preset':8s} {'video':>12s} {'G params':>12s} {'VD params':>11s} {'ID params':>10s}  mid widths")
+    print(f"{'preset':8s} {'video':>12s} {'G params':>12s} {'D_V params':>11s} {'D_I params':>10s}  mid widths")
     for name in names:
         cfg = ModelConfig.preset(name)
         mids = [s.mid_channels for s in cfg.up_blocks()]

@@ -1,6 +1,6 @@
 """One training-checkpoint format, written atomically, and `load_generator` for ours or official files.
 
-A checkpoint is a dict: format tag, model config, train config, G/VD/ID weights, optimiser and
+A checkpoint is a dict: format tag, model config, train config, G/D_V/D_I weights, optimiser and
 GradScaler states, step/epoch, every RNG state (torch CPU/CUDA, numpy, random, sampler) and the
 metrics history. `load_generator` also accepts an official generator .pth (paper preset).
 """

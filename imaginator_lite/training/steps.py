@@ -72,7 +72,7 @@ def update(optimizers: Sequence[torch.optim.Optimizer], loss: torch.Tensor,
         scaler.step(optimizer) if scaler is not None else optimizer.step()
 
 
-def gan_step(G: Callable, VD: Callable | None, ID: Callable | None, optimizers: Mapping[str, torch.optim.Optimizer],
+def gan_step(G: Callable, D_V: Callable | None, D_I: Callable | None, optimizers: Mapping[str, torch.optim.Optimizer],
              batch: StepBatch, *, l1_weight: float, adversarial: str, autocast: Callable[[], ContextManager],
              check: Callable[[Mapping[str, torch.Tensor]], dict[str, float]],
              scaler: torch.amp.GradScaler | None = None) -> dict[str, float]:
@@ -81,11 +81,11 @@ def gan_step(G: Callable, VD: Callable | None, ID: Callable | None, optimizers: 
     check(losses) -> floats, raising before any update when a loss is NaN/inf.
     """
     x, y = batch.videos, batch.labels
-    with frozen(VD, ID), autocast():                       # generator update: D_V and D_I frozen
+    with frozen(D_V, D_I), autocast():                       # generator update: D_V and D_I frozen
         fake = G(x[:, :, 0], batch.z, y)
-        vd_fake = VD(fake, y).float() if VD is not None else None
+        vd_fake = D_V(fake, y).float() if D_V is not None else None
         fake_t = fake[:, :, batch.fake_t]                  # taken after D_V: autograd sums fake's gradients in this order
-        id_fake = ID(fake_t).float() if ID is not None else None
+        id_fake = D_I(fake_t).float() if D_I is not None else None
     loss_g, parts = generator_loss(fake.float(), x, vd_fake, id_fake, l1_weight, adversarial)
     values = check({"g_total": loss_g, **parts})
     update([optimizers["G"]], loss_g, scaler)
@@ -93,13 +93,13 @@ def gan_step(G: Callable, VD: Callable | None, ID: Callable | None, optimizers: 
     fake, fake_t = fake.detach(), fake_t.detach()          # discriminator update on real vs detached fakes
     losses: dict[str, torch.Tensor] = {}
     with autocast():
-        if VD is not None:
-            losses["d_video"] = discriminator_loss(VD(x, y).float(), VD(fake, y).float(), adversarial)
-        if ID is not None:
-            losses["d_image"] = discriminator_loss(ID(x[:, :, batch.real_t]).float(), ID(fake_t).float(), adversarial)
+        if D_V is not None:
+            losses["d_video"] = discriminator_loss(D_V(x, y).float(), D_V(fake, y).float(), adversarial)
+        if D_I is not None:
+            losses["d_image"] = discriminator_loss(D_I(x[:, :, batch.real_t]).float(), D_I(fake_t).float(), adversarial)
     if losses:
         values.update(check(losses))
-        update([optimizers[net] for net, key in (("VD", "d_video"), ("ID", "d_image")) if key in losses],
+        update([optimizers[net] for net, key in (("D_V", "d_video"), ("D_I", "d_image")) if key in losses],
                sum(losses.values()), scaler)
     if scaler is not None:
         scaler.update()                                    # one loss-scale update per step

@@ -38,6 +38,9 @@ RESUMABLE_FIELDS = ("steps", "epochs", "device", "precision", "channels_last", "
                     "sample_every", "checkpoint_every", "out_dir", "progress", "sample_count")
 
 
+#: Optimiser keys of checkpoints written before the discriminators were named D_V and D_I.
+LEGACY_OPTIMIZER_KEYS = {"D_V": "VD", "D_I": "ID"}
+
 #: Steps measured before the trainer states its s/step and the time to go.
 ETA_AFTER_STEPS = 20
 
@@ -105,8 +108,8 @@ class Trainer:
         self.precision = resolve_precision(cfg.precision, self.device)  # 'auto': bf16 only where it is native
         torch.manual_seed(cfg.seed)  # network initialisation (the same on every rank)
         self.G = Generator(model_cfg).to(self.device)
-        self.VD = VideoDiscriminator(model_cfg).to(self.device) if cfg.use_video_disc else None
-        self.ID = ImageDiscriminator(model_cfg).to(self.device) if cfg.use_image_disc else None
+        self.D_V = VideoDiscriminator(model_cfg).to(self.device) if cfg.use_video_disc else None
+        self.D_I = ImageDiscriminator(model_cfg).to(self.device) if cfg.use_image_disc else None
         for m in self.networks().values():
             if cfg.channels_last:
                 to_channels_last(m)
@@ -139,8 +142,9 @@ class Trainer:
         return DistributedDataParallel(module, device_ids=ids)
 
     def networks(self) -> dict[str, nn.Module]:
-        """{'G': ..., 'VD': ..., 'ID': ...} (discriminators only when enabled)."""
-        return {name: m for name, m in (("G", self.G), ("VD", self.VD), ("ID", self.ID)) if m is not None}
+        """{'G': ..., 'D_V': ..., 'D_I': ...}: the generator, the video and the image discriminator (the
+        discriminators only when enabled); also the keys of the optimisers."""
+        return {name: m for name, m in (("G", self.G), ("D_V", self.D_V), ("D_I", self.D_I)) if m is not None}
 
     @property
     def checkpoint_path(self) -> Path | None:
@@ -193,7 +197,7 @@ class Trainer:
             m.train()
         self._buffer_snapshot = [b.detach().clone() for b in self._buffers()]
         nets = self.compiled
-        values = gan_step(nets["G"], nets.get("VD"), nets.get("ID"), self.optimizers, batch,
+        values = gan_step(nets["G"], nets.get("D_V"), nets.get("D_I"), self.optimizers, batch,
                           l1_weight=self.cfg.l1_weight, adversarial=self.cfg.adversarial,
                           autocast=lambda: autocast_context(self.device, self.precision),
                           check=self._finite_or_raise, scaler=self.scaler)
@@ -288,8 +292,8 @@ class Trainer:
             "epoch_sampler": self.sampler.state_dict() if self.sampler else None,
             "window_rng": self.window_rng.bit_generator.state,
         }
-        return save_checkpoint(path, model_cfg=self.model_cfg, generator=self.G, video_disc=self.VD,
-                               image_disc=self.ID, optimizers=self.optimizers, scaler=self.scaler,
+        return save_checkpoint(path, model_cfg=self.model_cfg, generator=self.G, video_disc=self.D_V,
+                               image_disc=self.D_I, optimizers=self.optimizers, scaler=self.scaler,
                                train_cfg=self.cfg.to_dict(), step=self.step,
                                epoch=self.sampler.epoch if self.sampler else 0, sampler_state=streams,
                                history=self.history)
@@ -297,7 +301,7 @@ class Trainer:
     def restore(self, ckpt: Mapping[str, Any]) -> None:
         """Inverse of `save` on a loaded checkpoint: weights, optimisers, loss scaler, step, history and
         every random stream, so that the run continues bit for bit."""
-        for name, key in (("G", "generator"), ("VD", "video_discriminator"), ("ID", "image_discriminator")):
+        for name, key in (("G", "generator"), ("D_V", "video_discriminator"), ("D_I", "image_discriminator")):
             net = self.networks().get(name)
             if net is None:
                 continue
@@ -305,9 +309,11 @@ class Trainer:
                 raise ValueError(f"checkpoint has no {key} weights but this run uses it; "
                                  "resume with the same use_video_disc/use_image_disc switches")
             net.load_state_dict(ckpt[key])
+        saved = ckpt.get("optimizers", {})
         for name, opt in self.optimizers.items():
-            if name in ckpt.get("optimizers", {}):
-                opt.load_state_dict(ckpt["optimizers"][name])
+            key = name if name in saved else LEGACY_OPTIMIZER_KEYS.get(name)  # checkpoints before the rename
+            if key in saved:
+                opt.load_state_dict(saved[key])
         if self.scaler is not None and ckpt.get("scaler"):
             self.scaler.load_state_dict(ckpt["scaler"])
         self.step, self.history = int(ckpt.get("step", 0)), list(ckpt.get("history", []))

@@ -178,5 +178,5 @@ def test_a_damaged_judge_is_refused(tmp_path, monkeypatch):
     _ship_damaged_copy("judge_faces", tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="sha256"):
         load_judge("faces")
-    with pytest.raises(ValueError, match="judges for faces, actions"):
+    with pytest.raises(ValueError, match="no shipped judge .dogs.; the package ships faces, actions"):
         load_judge("dogs")

@@ -146,19 +146,15 @@ def write_student_edition(books: list[Path], out: Path, log: Callable[[str], Non
 # ----------------------------------------------------------------------------------------- a working copy
 
 def _write_new(path: Path, write: Callable[[Path], None], kept: list[str], written: list[str], name: str) -> None:
-    """write(tmp) then rename to `path`, unless `path` exists: a student's file is never overwritten."""
+    """write(tmp) then rename to `path` (atomic.atomic_path), unless `path` exists: a student's file is never
+    overwritten."""
+    from .atomic import atomic_path
+
     if path.exists():
         kept.append(name)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     written.append(name)
 
 

@@ -128,8 +128,11 @@ def grade_submissions(books: list[Path], submissions: Path, timeout: int = 120,
     students = sorted(d.name for d in submissions.iterdir() if d.is_dir() and not d.name.startswith("."))
     if not students:
         raise ValueError(f"{submissions} holds no student folders; expected SUBMISSIONS/<student>/NN_*.ipynb")
-    graded = [b for b in books if any(nbgrader_meta(c).get("grade") for c in nbformat.read(b, as_version=4).cells)]
-    instructor = {b.stem: nbformat.read(b, as_version=4) for b in graded}
+    editions = {b: nbformat.read(b, as_version=4) for b in books}  # each instructor notebook read once
+    graded = [b for b, nb in editions.items() if any(nbgrader_meta(c).get("grade") for c in nb.cells)]
+    instructor = {b.stem: editions[b] for b in graded}
+    order = {stem: {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(nb.cells)} for stem, nb in instructor.items()}
+    companions = books[0].parent / "results"
     report = GradeReport()
     with tempfile.TemporaryDirectory(prefix="imaginator-grade-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
@@ -143,7 +146,6 @@ def grade_submissions(books: list[Path], submissions: Path, timeout: int = 120,
             for stem, path in handed_in.items():
                 work = Path(tmp) / "work" / student / stem  # executed here: nothing of the student's is touched
                 work.mkdir(parents=True)
-                companions = graded[0].parent / "results"
                 if companions.is_dir():
                     shutil.copytree(companions, work / "results")
                 try:
@@ -153,19 +155,21 @@ def grade_submissions(books: list[Path], submissions: Path, timeout: int = 120,
                     failed[stem] = f"not graded: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                     report.notes.append(f"{student}/{path.name}: {failed[stem]}")
                 log(f"graded {student}/{path.name}" + (f" ({failed[stem]})" if stem in failed else ""))
-            report.rows += _rows(db_url, student, graded, handed_in, failed)
+            report.rows += _rows(db_url, student, graded, handed_in, failed, order)
     return report
 
 
-def _rows(db_url: str, student: str, graded: list[Path], handed_in: dict, failed: dict) -> list[GradeRow]:
-    """One row per exercise (a grade cell) of every graded notebook, then the student's total."""
+def _rows(db_url: str, student: str, graded: list[Path], handed_in: dict, failed: dict,
+          order: dict[str, dict[str, int]]) -> list[GradeRow]:
+    """One row per exercise (a grade cell) of every graded notebook, in notebook order (`order`: grade id ->
+    cell position per notebook stem), then the student's total."""
     from nbgrader.api import Gradebook
 
     rows = []
     with Gradebook(db_url) as gb:
         for book in graded:
             notebook = gb.find_submission_notebook(book.stem, ASSIGNMENT, student)
-            position = {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(nbformat.read(book, as_version=4).cells)}
+            position = order[book.stem]
             for grade in sorted(notebook.grades, key=lambda g: position.get(g.cell.name, len(position))):
                 if book.stem not in handed_in:
                     score, status = 0.0, "not handed in"

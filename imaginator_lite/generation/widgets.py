@@ -20,14 +20,10 @@ from .viz import pil_to_tensor, save_gif, save_mp4, to_uint8_frames
 UPLOAD_PREFIX = "upload: "
 
 
-def image_from_bytes(data: bytes, size: int, crop_face: bool = False) -> torch.Tensor:
-    """Decode image file bytes (PNG, JPEG, ...) to (3, size, size) in [-1, 1], centre-cropped square; crop_face:
-    the square around the largest face instead (photos.prepare_photo)."""
+def image_from_bytes(data: bytes, size: int) -> torch.Tensor:
+    """Decode image file bytes (PNG, JPEG, ...) to (3, size, size) in [-1, 1], centre-cropped square (an upload
+    to the app goes through photos.prepare_photo instead, which crops the face for expression models)."""
     from PIL import Image
-
-    if crop_face:
-        from .photos import prepare_photo
-        return prepare_photo(bytes(data), size).image
 
     try:
         img = Image.open(io.BytesIO(bytes(data)))

@@ -1,6 +1,7 @@
 """How far our published numbers move between x86 CPU classes: the measurement behind the tests' tolerances.
 
     python benchmarks/bench_cross_isa.py            # a few minutes on 2 cores
+    python benchmarks/bench_cross_isa.py --tour     # the whole tour on both paths (about 15 min on 2 AVX2 cores)
 
 Runs the same measurements in two processes, natively and on another instruction-set path (an AVX-512
 machine emulates the AVX2 class with ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2
@@ -9,6 +10,8 @@ MKL_ENABLE_INSTRUCTIONS=AVX2; an AVX2 machine compares with PyTorch's portable n
 - the losses of the recipe's first logged steps: what the cards' provenance test re-runs (also
   compared with the losses on the cards, recorded on an AVX-512 machine).
 Prints the largest relative differences and writes benchmarks/results/cross_isa.json.
+`--tour` instead runs `imaginator-lite tour` on both paths: GAN training amplifies the rounding, so the
+trained model's numbers differ while the verdict should not; it writes benchmarks/results/cross_isa_tour.json.
 """
 from __future__ import annotations
 
@@ -77,11 +80,39 @@ def compare(a: dict, b: dict, names: tuple[str, ...]) -> dict[str, float]:
     return out
 
 
+TOUR_METRICS = ("fd", "moving_l1", "conditional_accuracy", "motion_l1", "l1", "ssim")
+
+
+def tour_on(env: dict[str, str], out: Path) -> dict:
+    """One whole tour in a fresh process under env; its verdict, model metrics and timings."""
+    command = [sys.executable, "-m", "imaginator_lite.cli", "tour", "--out", str(out), "--no-progress"]
+    code = subprocess.run(command, env={**os.environ, **env}).returncode  # 1 = a FAIL verdict, still a result
+    metrics = json.loads((out / "metrics.json").read_text())
+    model, times = metrics["results"]["model"], metrics["times"]
+    return {"isa": metrics["cpu_capability"], "exit_code": code, "passed": metrics["passed"],
+            **{k: round(model[k], 4) for k in TOUR_METRICS}, "steps": metrics["steps"],
+            "s_per_step": round(times["train_s"] / metrics["steps"], 3), "train_s": round(times["train_s"]),
+            "total_s": round(times["total_s"])}
+
+
+def tour_main(other_env: dict[str, str]) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = [tour_on({}, Path(tmp) / "native"), tour_on(other_env, Path(tmp) / "other")]
+    rows.append({"isa": "relative difference", **{k: round(worst(rows[0][k], rows[1][k]), 4) for k in TOUR_METRICS},
+                 "passed": rows[0]["passed"] == rows[1]["passed"]})
+    print_table("the tour on two instruction-set paths", rows, ["isa", "passed", *TOUR_METRICS, "s_per_step", "total_s"])
+    meta = {"other_env": other_env, "torch": torch.__version__}
+    print(f"wrote {write('cross_isa_tour', rows, meta)}")
+    return 0 if rows[-1]["passed"] else 1
+
+
 def main() -> int:
     from imaginator_lite.pretrained import PRETRAINED, model_card
 
     native_isa = torch.backends.cpu.get_cpu_capability()
     other_env = AVX2_CLASS if native_isa.startswith("AVX512") else PORTABLE
+    if "--tour" in sys.argv[1:]:
+        return tour_main(other_env)
     with tempfile.TemporaryDirectory() as tmp:
         native = run_in({}, Path(tmp) / "native.json")
         other = run_in(other_env, Path(tmp) / "other.json")

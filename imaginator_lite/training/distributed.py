@@ -15,7 +15,7 @@ import contextlib
 import os
 import warnings
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 import torch.distributed as dist
@@ -127,7 +127,11 @@ def main_rank_first(info: RankInfo | None = None) -> Iterator[None]:
 class CrossRankBatchNorm(nn.modules.batchnorm._BatchNorm):
     """BatchNorm whose training statistics are those of the global batch, all-reduced over the process group
     (differentiably, so gradients flow through the shared mean and variance as in one process). Works on any
-    backend (gloo included); outside a process group or in eval mode it is plain BatchNorm."""
+    backend (gloo included); outside a process group or in eval mode it is plain BatchNorm.
+
+    Under autocast it behaves as torch's BatchNorm does: a bf16/fp16 input is normalised in float32 (the
+    statistics, their all-reduce and the running statistics stay float32) and the output has the input's
+    dtype; a float32 input takes exactly the float32 path."""
 
     def _check_input_dim(self, input: torch.Tensor) -> None:
         if input.dim() < 3:
@@ -138,24 +142,30 @@ class CrossRankBatchNorm(nn.modules.batchnorm._BatchNorm):
             return super().forward(input)
         from torch.distributed.nn.functional import all_reduce
 
+        return self._normalise(input, all_reduce)
+
+    def _normalise(self, input: torch.Tensor, reduce: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+        """Training-mode BatchNorm with statistics summed by `reduce` (the all-reduce; identity in one process)."""
         self._check_input_dim(input)
-        dims = [0] + list(range(2, input.dim()))
-        shape = [1, -1] + [1] * (input.dim() - 2)
-        count = torch.tensor(float(input.numel() // input.shape[1]), device=input.device)
-        total = all_reduce(count.detach().clone())
-        mean = all_reduce(input.sum(dims)) / total                       # two passes: the mean, then the
-        var = all_reduce(((input - mean.view(shape)) ** 2).sum(dims)) / total  # biased variance around it
+        low = input.dtype in (torch.float16, torch.bfloat16)
+        x = input.float() if low else input  # half-precision inputs get float32 statistics, as in nn.BatchNorm
+        dims = [0] + list(range(2, x.dim()))
+        shape = [1, -1] + [1] * (x.dim() - 2)
+        count = torch.tensor(float(x.numel() // x.shape[1]), device=x.device)
+        total = reduce(count.detach().clone())
+        mean = reduce(x.sum(dims)) / total                         # two passes: the mean, then the
+        var = reduce(((x - mean.view(shape)) ** 2).sum(dims)) / total  # biased variance around it
         if self.track_running_stats:
             with torch.no_grad():
                 self.num_batches_tracked += 1
                 momentum = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
                 unbiased = var * (total / (total - 1).clamp(min=1))
-                self.running_mean.lerp_(mean.detach(), momentum)
-                self.running_var.lerp_(unbiased.detach(), momentum)
-        out = (input - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps)
+                self.running_mean.lerp_(mean.detach().to(self.running_mean.dtype), momentum)
+                self.running_var.lerp_(unbiased.detach().to(self.running_var.dtype), momentum)
+        out = (x - mean.view(shape)) / torch.sqrt(var.view(shape) + self.eps)
         if self.affine:
             out = out * self.weight.view(shape) + self.bias.view(shape)
-        return out
+        return out.to(input.dtype) if low else out
 
 
 def synchronise_batchnorm(module: nn.Module, device: torch.device) -> nn.Module:

@@ -1,5 +1,5 @@
-"""Only one thing beyond pyproject.toml: the wheel also carries the course (notebooks/NN_*.ipynb and
-notebooks/results/) as package data in imaginator_lite/tutorials, so `imaginator-lite course copy` works
+"""Only one thing beyond pyproject.toml: the wheel also carries the course (notebooks/NN_*.ipynb,
+notebooks/results/ and the record's pages, docs/*.md) as package data in imaginator_lite/tutorials, so `imaginator-lite course copy` works
 from a plain `pip install`. An editable install reads notebooks/ from the checkout instead."""
 import shutil
 from pathlib import Path
@@ -26,6 +26,9 @@ class BuildPyWithCourse(build_py):
             shutil.copy2(book, target / book.name)
         if (source / "results").is_dir():
             shutil.copytree(source / "results", target / "results")
+        (target / "docs").mkdir()  # the record's pages, which the course site shows beside the tutorials
+        for page in sorted((HERE / "docs").glob("*.md")):
+            shutil.copy2(page, target / "docs" / page.name)
 
 
 setup(cmdclass={"build_py": BuildPyWithCourse})

@@ -66,10 +66,11 @@ def publish(ready: Path, out: Path, info: dict) -> Path:
 
 
 def copy_companions(folder: Path, dest: Path) -> list[str]:
-    """Copy what sits beside the tutorials (e.g. a results/ folder), but no notebook, hidden file or cache."""
+    """Copy what sits beside the tutorials (e.g. a results/ folder), but no notebook, hidden file, cache or the
+    notebooks' own runs/ (their outputs, which can be large)."""
     copied = []
     for item in sorted(folder.iterdir()):
-        if item.name.startswith((".", "__")) or item.suffix == ".ipynb":
+        if item.name.startswith((".", "__")) or item.suffix == ".ipynb" or item.name == "runs":
             continue
         if item.is_dir():
             shutil.copytree(item, dest / item.name)
@@ -175,7 +176,7 @@ def copy_course(books: list[Path], out: Path, student: bool = False) -> dict[str
                    f"notebooks/{book.name}")
     for item in sorted(folder.rglob("*")):
         relative = item.relative_to(folder)
-        if item.is_dir() or item.suffix == ".ipynb" and item.parent == folder \
+        if item.is_dir() or item.suffix == ".ipynb" and item.parent == folder or relative.parts[0] == "runs" \
                 or any(part.startswith((".", "__")) for part in relative.parts):
             continue
         _write_new(dest / relative, lambda tmp, item=item: shutil.copy2(item, tmp), kept, written,
@@ -229,22 +230,49 @@ def site_notebook(nb):
     return nb
 
 
-def prepare_book(executed: list[Path], book: Path, companions: Path | None = None) -> None:
-    """A Jupyter Book source folder: what sits beside the tutorials, the executed notebooks, and the
-    packaged templates (course_site/), with one chapter per notebook in _toc.yml and index.md."""
+def record_pages(notebooks_dir: Path | None) -> list[Path]:
+    """The record's pages (docs/*.md: the tour, the shipped models, the study, ...) that go on the site beside the
+    tutorials: docs/ beside notebooks/ in a checkout, tutorials/docs/ in an installed wheel ([] if neither)."""
+    if notebooks_dir is None:
+        return []
+    for folder in (Path(notebooks_dir) / "docs", Path(notebooks_dir).parent / "docs"):
+        if folder.is_dir():
+            return sorted(folder.glob("*.md"))
+    return []
+
+
+def page_title(page: Path) -> str:
+    """A Markdown page's first heading (its file name without one)."""
+    heading = next((line for line in page.read_text(encoding="utf-8").splitlines() if line.startswith("# ")), None)
+    return heading[2:].strip() if heading else page.stem
+
+
+def prepare_book(executed: list[Path], book: Path, companions: Path | None = None,
+                 pages: list[Path] | None = None) -> None:
+    """A Jupyter Book source folder: what sits beside the tutorials, the executed notebooks, the record's pages
+    (under record/) and the packaged templates (course_site/), with one chapter per notebook and page in
+    _toc.yml and index.md."""
     book.mkdir(parents=True)
     if companions is not None:
         copy_companions(companions, book)
+    pages = record_pages(companions) if pages is None else pages
     links = []
     for path in executed:
         nb = nbformat.read(path, as_version=4)
         nbformat.write(site_notebook(nb), book / path.name)
         links.append(f"{len(links) + 1}. [{chapter_title(nb, path.stem)}]({path.name})")
+    if pages:
+        (book / "record").mkdir()
+        links.append("\n## The record\n")
+    for page in pages:
+        shutil.copy2(page, book / "record" / page.name)
+        links.append(f"- [{page_title(page)}](record/{page.name})")
     for template in sorted(SITE_TEMPLATES.iterdir()):
         if template.is_file():
             shutil.copy2(template, book / template.name)
     with open(book / "_toc.yml", "a", encoding="utf-8") as toc:
         toc.writelines(f"  - file: {p.stem}\n" for p in executed)
+        toc.writelines(f"  - file: record/{p.stem}\n" for p in pages)
     index = (book / "index.md").read_text(encoding="utf-8")
     (book / "index.md").write_text(index.replace("{chapters}", "\n".join(links)), encoding="utf-8")
 

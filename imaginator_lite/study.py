@@ -8,6 +8,7 @@ whether its difference from the full model exceeds the seed spread.
 """
 from __future__ import annotations
 
+import math
 import os
 import platform
 import statistics
@@ -215,3 +216,54 @@ def summarise(variants: dict[str, dict]) -> dict[str, Any]:
             versus[name][m] = {"difference": s["mean"] - ref["mean"], "exceeds_seed_spread": separated,
                                "variant_better": better}
     return {"stats": stats, "versus_full": versus}
+
+
+#: The metrics a study's conclusions weigh: the pass mark's two and the conditional accuracy.
+CONCLUSION_METRICS = ("fd", "moving_l1", "conditional_accuracy")
+
+
+def chance_separation(n_a: int, n_b: int) -> float:
+    """P(the min..max ranges of n_a and n_b exchangeable values do not overlap), i.e. of a 'beyond the seed
+    spread' verdict when two variants do not differ at all: 2 / C(n_a + n_b, n_a)."""
+    return 2 / math.comb(n_a + n_b, n_a)
+
+
+def conclusions(summary: dict[str, Any]) -> list[str]:
+    """Markdown lines that say what a study's summary shows by the seed-spread rule, each variant against `full`,
+    then (1+2)D against 3D and how many separations chance alone would give over all the comparisons made."""
+    stats, versus = summary["stats"], summary["versus_full"]
+    judged = [m for m in CONCLUSION_METRICS if m in stats.get("full", {})]
+    label = {m: REGISTRY[m].label for m in judged}
+    lines = []
+    for name, v in versus.items():
+        beyond = [m for m in judged if v.get(m, {}).get("exceeds_seed_spread")]
+        worse = [label[m] for m in beyond if not v[m]["variant_better"]]
+        better = [label[m] for m in beyond if v[m]["variant_better"]]
+        within = [label[m] for m in judged if m in v and m not in beyond]
+        parts = ([f"worse than `full` beyond the seed spread on {', '.join(worse)}"] if worse else []) + \
+                ([f"better than `full` beyond the seed spread on {', '.join(better)}"] if better else []) + \
+                ([f"within the spread (no evidence either way) on {', '.join(within)}"] if within else [])
+        lines.append(f"- `{name}`: " + "; ".join(parts) + ".")
+    n = min(stats["full"][m]["n"] for m in judged)
+    p = chance_separation(n, n)
+    if "3d" in versus:
+        k = sum(1 for m in judged if versus["3d"].get(m, {}).get("exceeds_seed_spread")
+                and not versus["3d"][m]["variant_better"])
+        joint = sum(math.comb(len(judged), j) * p ** j * (1 - p) ** (len(judged) - j)
+                    for j in range(max(k, 1), len(judged) + 1))
+        reading = (f"This is consistent with the paper's quality claim at this scale; {n} seeds do not establish it, "
+                   "and more seeds would make it firmer or undo it." if k else
+                   "So the study does not show the paper's quality claim at this scale.")
+        lines.append(
+            f"\n**(1+2)D against 3D**, the paper's comparison: `3d` is worse than `full` beyond the seed spread on "
+            f"{k} of {len(judged)} judged metrics; a metric within the spread is no evidence either way. If the "
+            f"{len(judged)} metrics were independent, {max(k, 1)} or more of them would separate by chance alone with "
+            f"probability {joint:.1%}; they are correlated (they score the same clips), so the chance lies between "
+            f"that and {p:.0%}. {reading}")
+    comparisons = len(versus) * len(judged)
+    lines.append(
+        f"\nWith {n} seeds on each side, two variants with no difference at all still fail to overlap on one metric "
+        f"with probability 2 / C({2 * n}, {n}) = {p:.0%}. These are {comparisons} such comparisons ({len(versus)} "
+        f"variants x {len(judged)} metrics), so about {comparisons * p:.1f} separations are expected by chance "
+        f"alone even if no ingredient mattered: read a single bold cell as weak evidence.")
+    return lines

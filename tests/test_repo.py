@@ -40,10 +40,11 @@ def test_environment_yml_mirrors_pyproject_dependencies():
     assert wanted <= listed, f"missing from environment.yml: {sorted(wanted - listed)}"
 
 
-def test_readme_layout_matches_the_package_tree():
-    """Every module and sub-package of imaginator_lite is named in the README's layout block, and vice versa."""
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"## What is inside\n\n```\n(.*?)```", readme, re.S).group(1)
+def test_the_layout_matches_the_package_tree():
+    """Every module and sub-package of imaginator_lite is named in the layout block of docs/development.md, and
+    vice versa."""
+    page = (ROOT / "docs" / "development.md").read_text()
+    block = re.search(r"## What is inside\n\n```\n(.*?)```", page, re.S).group(1)
     package = ROOT / "imaginator_lite"
     tree = {p.name for p in package.iterdir() if p.suffix == ".py" and p.name != "__init__.py"}
     tree |= {p.name + "/" for p in package.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
@@ -131,7 +132,7 @@ def _resolve(dotted: str) -> bool:
 
 def test_every_quoted_imaginator_lite_path_resolves():
     """Dotted paths in code, docstrings, error messages, the README and the notebooks name things that exist."""
-    sources = [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    sources = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "notebooks").glob("*.ipynb"))]
     for folder in ("imaginator_lite", "tests", "benchmarks", "data_scripts"):
         sources += sorted((ROOT / folder).rglob("*.py"))
     quoted = {(m.group(0).rstrip("."), path.relative_to(ROOT)) for path in sources

@@ -1,0 +1,567 @@
+"""Every table of numbers in README.md and docs/*.md, and every sentence with a number in it, rendered from
+committed JSON (model cards, notebooks/results/, benchmarks/results/, docs/results/).
+
+    python docs/tables.py            rewrite every marked block from its JSON
+    python docs/tables.py --check    exit 1, naming each block, when the text differs from what its JSON renders
+
+A block in a Markdown file is
+    <!-- BEGIN name -->
+    (rendered text: never edit it by hand)
+    <!-- END name -->
+and `name` is one of the functions registered below with @block. An unknown name is an error too.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import math
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+BLOCK = re.compile(r"(<!-- BEGIN (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- END (?P=name) -->)", re.S)
+RENDERERS: dict[str, Callable[[], str]] = {}
+
+
+def block(fn: Callable[[], str]) -> Callable[[], str]:
+    RENDERERS[fn.__name__] = fn
+    return fn
+
+
+@lru_cache(maxsize=None)
+def load(relative: str):
+    return json.loads((ROOT / relative).read_text(encoding="utf-8"))
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def f(x, digits: int = 3) -> str:
+    return "" if x is None else f"{x:,.{digits}f}"
+
+
+def pct(a: float, b: float) -> str:
+    """'41% lower' / '12% higher': a relative to b."""
+    change = 100 * (a - b) / b
+    return f"{abs(change):.0f}% {'lower' if change < 0 else 'higher'}"
+
+
+def minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min"
+
+
+# ----------------------------------------------------------------------------------------------------- metrics
+JUDGED = [("fd", "Frechet dist.", 3), ("moving_l1", "L1 where it moves", 3), ("conditional_accuracy", "cond. accuracy", 3)]
+REPORTED = [("motion_l1", "motion L1 (amount of motion)", 4), ("l1", "full-frame L1", 4), ("ssim", "SSIM", 3)]
+LOWER_IS_BETTER = {"fd", "moving_l1", "motion_l1", "l1"}
+BASELINE_NAMES = {"copy_first_frame": "copy the input frame", "class_mean_video": "class-mean video",
+                  "class_mean_motion": "input + class-mean motion"}
+
+
+def best(values: list[float], key: str) -> float:
+    return min(values) if key in LOWER_IS_BETTER else max(values)
+
+
+def metric_row(label: str, r: dict, columns) -> list:
+    return [label] + [f(r.get(k), d) for k, _, d in columns]
+
+
+# --------------------------------------------------------------------------------------------------- CPU classes
+def tour_runs() -> dict:
+    return load("docs/results/tour_runs.json")
+
+
+def avx2_tour() -> dict:
+    return next(r for r in load("benchmarks/results/cross_isa_tour.json")["rows"] if r["isa"] == "AVX2")
+
+
+def suite_runs() -> list[dict]:
+    return load("docs/results/suite_times.json")["runs"]
+
+
+@block
+def cpu_classes() -> str:
+    """README: what to expect on each CPU class, every time a measurement on that class."""
+    a512, avx2 = tour_runs()["AVX512"], avx2_tour()
+    suite = {cls: [r for r in suite_runs() if r["cpu_capability"] == cls] for cls in ("AVX2", "AVX512")}
+
+    def suite_cell(cls):
+        runs = suite[cls]
+        if not runs:
+            return "not measured"
+        times = [r["pytest_s"] for r in runs]
+        return f"{minutes(min(times))}" + (f" to {minutes(max(times))}" if len(times) > 1 else "") + \
+            f" ({len(runs)} run{'s' if len(runs) > 1 else ''} recorded)"
+
+    rows = [
+        ["`imaginator-lite tour`", f"{'PASS' if avx2['passed'] else 'FAIL'} in {minutes(avx2['total_s'])} "
+                                   f"({avx2['s_per_step']:.2f} s/step, {avx2['steps']} steps)",
+         f"{'PASS' if a512['passed'] else 'FAIL'} in {minutes(a512['wall_s'])} ({a512['s_per_step']:.2f} s/step, "
+         f"{a512['steps']} steps)"],
+        ["`--precision auto`", "fp32 (bf16 would be emulated: slow)", "bf16 autocast"],
+        ["the tour's precision", "fp32 (pinned)", "fp32 (pinned)"],
+        ["`python -m pytest`", suite_cell("AVX2"), suite_cell("AVX512")],
+    ]
+    return table(["", "AVX2, no AVX-512", "AVX-512 with BF16"], rows)
+
+
+@block
+def suite_times() -> str:
+    """docs/development.md: every recorded run of the test suite."""
+    out = [[r["cpu_capability"], r["processor"], r["tests"], minutes(r["pytest_s"]),
+            minutes(r["ci_run_s"]) if r.get("ci_run_s") else "", f"`{r['commit']}`", r["source"]] for r in suite_runs()]
+    return table(["CPU class", "machine", "tests", "`pytest`", "all of `.ci/run`", "commit", "reported in"], out)
+
+
+@block
+def cross_isa_eval() -> str:
+    """docs/cpu.md: how far evaluating one given model moves between instruction sets."""
+    data = load("benchmarks/results/cross_isa.json")
+    out = []
+    for row in data["rows"]:
+        diffs = row["max_rel_diff"]
+        held = [v for k, v in diffs.items() if not k.startswith("loss_")]
+        loss = [v for k, v in diffs.items() if k.startswith("loss_")]
+        out.append([row["pair"]] + [f"{max(v):.1e}" if v else "not measured" for v in (held, [diffs["fd"]] if "fd" in diffs else [], loss)])
+    return table(["instruction sets", "held-out metrics (largest relative difference)", "Frechet distance",
+                  "losses of the first training steps"], out)
+
+
+@block
+def cross_isa_tour() -> str:
+    """docs/cpu.md: the whole tour trained on two instruction-set paths."""
+    rows = load("benchmarks/results/cross_isa_tour.json")["rows"]
+    out = []
+    for r in rows:
+        verdict = ("PASS" if r["passed"] else "FAIL") if "passed" in r else (
+            "same verdict" if r.get("same_verdict") else "different verdicts")
+        out.append([r["isa"], verdict] + [f(r.get(k), d) for k, _, d in JUDGED + REPORTED]
+                   + [f(r.get("s_per_step"), 2), f(r.get("total_s"), 0)])
+    return table(["path", "verdict"] + [t for _, t, _ in JUDGED + REPORTED] + ["s/step", "wall (s)"], out)
+
+
+# ------------------------------------------------------------------------------------------------ shipped models
+def card(name: str) -> dict:
+    return load(f"imaginator_lite/pretrained/{name}.json")
+
+
+@block
+def shipped_cards() -> str:
+    """docs/shipped_models.md: how each shipped generator was trained, from its card."""
+    out = []
+    for name in ("faces", "actions"):
+        c = card(name)
+        t = c["train_config"]
+        out.append([f"`{name}`", f"`{c['preset']}`", f"{c['model_config']['frames']} x {c['model_config']['image_size']}"
+                    f" x {c['model_config']['image_size']}", f"{c['steps']:,} x {t['batch_size']}", f"{t['lr']:g}",
+                    f"{c['data']['identities']} of seed {c['data']['seed']}", t["precision"],
+                    minutes(c["wall_time_s"]), f"{c['bytes'] / 1e6:.1f} MB"])
+    return table(["model", "preset", "video", "steps x batch", "lr", "identities", "precision", "wall time",
+                  "weights"], out) + "\n\n" + "\n".join(f"- `{n}`: {card(n)['note']}" for n in ("faces", "actions")
+                                                          if card(n).get("note"))
+
+
+@block
+def shipped_models() -> str:
+    """docs/shipped_models.md: the cards' held-out numbers, the tour's model and the best baseline per column."""
+    cols = JUDGED + REPORTED
+    out = []
+    for name in ("faces", "actions"):
+        res = card(name)["held_out"]["results"]
+        out.append(metric_row(f"**{name}**: shipped model", res["model"], cols))
+        if name == "faces":
+            for cls, run in sorted(tour_runs().items()):
+                out.append(metric_row(f"faces: the tour's model ({run['steps']} steps of batch {run['batch_size']}, "
+                                      f"trained on {cls})", run["seed7"]["model"], cols))
+        baselines = [v for k, v in res.items() if k != "model"]
+        out.append([f"{name}: best baseline per column"] + [f(best([b[k] for b in baselines], k), d) for k, _, d in cols])
+    return table(["held-out (72 clips, seed 7, shipped judge)"] + [t for _, t, _ in cols], out)
+
+
+@block
+def shipped_vs_tour() -> str:
+    """docs/shipped_models.md: the shipped faces model against the tour's, in words, from the same numbers."""
+    shipped = card("faces")["held_out"]["results"]["model"]
+    c = card("faces")
+    clips_shipped = c["train_config"]["steps"] * c["train_config"]["batch_size"]
+    parts = []
+    for cls, run in sorted(tour_runs().items()):
+        tour = run["seed7"]["model"]
+        clips_tour = run["steps"] * run["batch_size"]
+        parts.append(
+            f"Against the tour's model trained on {cls} ({clips_tour:,} clips seen, {100 * clips_tour / clips_shipped:.0f}% "
+            f"of the shipped model's {clips_shipped:,}), on the same held-out clips and judge, the shipped faces model "
+            f"has a {pct(shipped['fd'], tour['fd'])} Frechet distance, a {pct(shipped['moving_l1'], tour['moving_l1'])} "
+            f"L1 where the face moves and a conditional accuracy of {shipped['conditional_accuracy']:.3f} against "
+            f"{tour['conditional_accuracy']:.3f}.")
+    return "\n".join(parts)
+
+
+@block
+def judges() -> str:
+    """docs/shipped_models.md: the shipped judges' cards."""
+    out = []
+    for kind in ("faces", "actions"):
+        j = load(f"imaginator_lite/pretrained/judge_{kind}.json")
+        out.append([kind, j["data"]["store"], j["data"]["seed"], f(j["held_out_accuracy"]["test"], 3),
+                    j["held_out_accuracy"]["test_clips"], j["sha256"][:12]])
+    return table(["judge", "trained on", "data seed", "accuracy on held-out real clips", "clips", "sha256"], out)
+
+
+# ------------------------------------------------------------------------------------------------------- the tour
+def study() -> dict:
+    return load("notebooks/results/ablations.json")
+
+
+def baselines(seed: int) -> dict:
+    return load("docs/results/baselines.json")[f"seed{seed}"]["baselines"]
+
+
+@block
+def tour_settings() -> str:
+    """docs/tour.md: what the tour does, from its own settings."""
+    from imaginator_lite import ModelConfig
+    from imaginator_lite.data.store import split_identities
+    from imaginator_lite.tour import TOUR_RECIPE, TourSettings
+
+    t = TourSettings()
+    cfg = ModelConfig.preset(t.preset)
+    test = len(split_identities(t.n_identities, seed=t.train.seed)["test"])
+    r = TOUR_RECIPE
+    return (f"`imaginator-lite tour` renders {t.n_identities} synthetic identities x {cfg.n_classes} expressions "
+            f"({cfg.frames} frames, {cfg.image_size}x{cfg.image_size}), trains the `{t.preset}` preset with the tour's "
+            f"recipe (`imaginator_lite.tour.TOUR_RECIPE`: {r.steps:,} steps of batch {r.batch_size}, lr {r.lr:g}, "
+            f"{r.precision} on every CPU, L1 weight {r.l1_weight:g} as in the paper) and evaluates it on the {test} "
+            f"test identities it never saw ({test * cfg.n_classes} clips; chance accuracy 1/{cfg.n_classes}, so the "
+            f"pass mark's 3x chance is {3 / cfg.n_classes:.2f}).")
+
+
+@block
+def tour_table() -> str:
+    """docs/tour.md: the tour's model (seed 0) on each CPU class beside the three baselines, same clips."""
+    cols = [("l1", "L1", 4), ("ssim", "SSIM", 3), ("psnr", "PSNR per frame", 1), ("moving_l1", "L1 where it moves", 3),
+            ("fd", "Frechet dist.", 2), ("conditional_accuracy", "cond. accuracy", 3)]
+    full0 = next(r for r in study()["variants"]["full"]["runs"] if r["seed"] == 0)
+    out = [metric_row("**model**, trained on AVX2 (the study's `full`, seed 0)", full0, cols)]
+    out += [metric_row(f"**model**, trained on {cls}", run["held_out"]["model"], cols) for cls, run in sorted(tour_runs().items())]
+    out += [metric_row(BASELINE_NAMES[k], v, cols) for k, v in baselines(0).items()]
+    return table(["held-out identities (72 clips, seed 0)"] + [t for _, t, _ in cols], out)
+
+
+@block
+def tour_seeds() -> str:
+    """docs/tour.md: the pass mark on seeds 0, 1, 2 (the study's `full` runs), best baseline in brackets."""
+    out, margins = [], []
+    for run in sorted(study()["variants"]["full"]["runs"], key=lambda r: r["seed"]):
+        base = baselines(run["seed"])
+        cells = []
+        for key, _, d in JUDGED[:2] + [("l1", "", 4)]:
+            b = best([v[key] for v in base.values()], key)
+            cells.append(f"{f(run[key], d)} ({f(b, d)})")
+            if key in ("fd", "moving_l1"):
+                margins.append((1 - run[key] / b, key, run["seed"]))
+        out.append([run["seed"], "PASS" if run["passed"] else "FAIL", *cells[:2], f(run["conditional_accuracy"], 3), cells[2]])
+    text = table(["seed", "pass mark", "Frechet dist.", "L1 where it moves", "cond. accuracy", "full-frame L1"], out)
+    m, key, seed = min(margins)
+    return text + (f"\n\nThe tightest margin is the {dict((k, t) for k, t, _ in JUDGED)[key]} of seed {seed}: "
+                   f"{100 * m:.0f}% below the best baseline.")
+
+
+@block
+def full_frame_reason() -> str:
+    """docs/tour.md: why copying the input frame wins the full-frame metrics, from the seed-0 numbers."""
+    b = load("docs/results/baselines.json")["seed0"]
+    copy = b["baselines"]["copy_first_frame"]
+    full0 = next(r for r in study()["variants"]["full"]["runs"] if r["seed"] == 0)
+    return (f"Only {100 * b['moving_share']:.1f}% of the pixel values of the held-out clips move (differ from their "
+            f"clip's first frame by more than 0.1), so copying the input frame is nearly exact on the whole frame (L1 "
+            f"{copy['l1']:.4f}, SSIM {copy['ssim']:.3f}) while producing no expression at all (Frechet distance "
+            f"{copy['fd']:.1f}, conditional accuracy {copy['conditional_accuracy']:.3f}, chance). A generator redraws "
+            f"every pixel and carries a small error everywhere: the tour's model has a full-frame L1 of "
+            f"{full0['l1']:.4f} ({full0['l1'] / copy['l1']:.0f}x the copy's) while its L1 where the face moves is "
+            f"{full0['moving_l1']:.3f} against the copy's {copy['moving_l1']:.3f}. Full-frame metrics on clips that "
+            f"mostly stand still reward doing nothing; the judged metrics measure the motion.")
+
+
+# ------------------------------------------------------------------------------------------------------ the study
+@block
+def study_settings() -> str:
+    """docs/study.md: the committed study's settings and machine, from its JSON."""
+    s = study()
+    st, r = s["settings"], s["settings"]["recipe"]
+    return (f"Committed settings: preset `{st['preset']}`, {r['steps']:,} steps of batch {r['batch_size']}, lr {r['lr']:g}, "
+            f"{r['precision']}, {st['identities']} identities per seed, seeds {', '.join(map(str, st['seeds']))}; "
+            f"machine: {s['machine']['device']}, torch {s['machine']['torch']}; command: `{s['command']}`.")
+
+
+@block
+def study_table() -> str:
+    """docs/study.md: mean ± std over seeds; bold = beyond the seed spread (no overlap with full's range)."""
+    s = study()
+    stats, versus = s["summary"]["stats"], s["summary"]["versus_full"]
+    cols = JUDGED + [("motion_l1", "motion L1 (amount of motion)", 3)]
+    out = []
+    for name, v in s["variants"].items():
+        cells = []
+        for key, _, d in cols:
+            st = stats[name][key]
+            text = f"{st['mean']:.{d}f} ± {st['std']:.{d}f}"
+            cells.append(f"**{text}**" if versus.get(name, {}).get(key, {}).get("exceeds_seed_spread") else text)
+        passes = sum(r["passed"] for r in v["runs"])
+        out.append([f"`{name}`", len(v["runs"]), f"{v['runs'][0]['params']:,}", *cells, f"{passes} of {len(v['runs'])}"])
+    return table(["variant", "seeds", "G parameters"] + [t for _, t, _ in cols] + ["passes"], out)
+
+
+@block
+def study_conclusions() -> str:
+    """docs/study.md: what the table says, by the seed-spread rule (imaginator_lite.study.conclusions, which
+    notebook 05 shows too), with the chance of a separation by luck."""
+    from imaginator_lite.study import conclusions
+
+    return "\n".join(conclusions(study()["summary"]))
+
+
+# ---------------------------------------------------------------------------------------------------- benchmarks
+def bench(name: str) -> dict:
+    return load(f"benchmarks/results/{name}.json")
+
+
+def bench_meta(meta: dict) -> str:
+    peak = meta.get("matmul_peak_gflops") or {}
+    isa = meta.get("cpu_capability")
+    bits = [f"measured {meta['time'][:10]}" if meta.get("time") else "", f"torch {meta['torch']}",
+            f"{meta['threads']} threads", f"CPU class {isa}" if isa else "",
+            f"matmul peak fp32 {peak['fp32']:.0f} / bf16 {peak['bf16']:.0f} GFLOP/s" if peak else ""]
+    return "(" + ", ".join(b for b in bits if b) + ")"
+
+
+@block
+def bench_train() -> str:
+    data = bench("train")
+    out = [[f"`{r['preset']}`, batch {r['batch']}, {r['precision']}", f(r["step_s"], 3), f(r["videos_per_s"], 1),
+            f(r["achieved_gflops"], 0)] for r in data["rows"]]
+    return table(["full GAN step (G + D_V + D_I, fwd + bwd)", "s/step", "videos/s", "GFLOP/s"], out) + "\n\n" + bench_meta(data["meta"])
+
+
+@block
+def bench_blocks() -> str:
+    data = bench("blocks")
+    out = [[r["case"], r["block"], f"{r['params']:,}", f(r["fwd_bwd_ms"], 0), f(r["saved_activation_MB"], 0)]
+           for r in data["rows"]]
+    return table(["case", "block", "parameters", "fwd + bwd (ms)", "activations kept (MB)"], out) + "\n\n" + bench_meta(data["meta"])
+
+
+@block
+def blocks_sentence() -> str:
+    """docs/benchmarks.md: which block was faster on the machine of the committed measurement."""
+    rows = bench("blocks")["rows"]
+    cases = {}
+    for r in rows:
+        cases.setdefault(r["case"], {})[r["block"]] = r["fwd_bwd_ms"]
+    slower = [c for c, t in cases.items() if t["1+2d"] > t["3d"]]
+    ratios = [cases[c]["1+2d"] / cases[c]["3d"] for c in cases]
+    if len(slower) == len(cases):
+        verdict = (f"On that CPU the factorised (1+2)D block is slower than the matched 3D block in every case "
+                   f"({min(ratios):.1f}-{max(ratios):.1f}x the time): it materialises an extra (B, M, T', H, W) "
+                   f"tensor and a BatchNorm.")
+    elif not slower:
+        verdict = f"On that CPU the (1+2)D block is faster in every case ({1 / max(ratios):.1f}-{1 / min(ratios):.1f}x)."
+    else:
+        verdict = f"On that CPU the (1+2)D block is slower in {len(slower)} of {len(cases)} cases."
+    return verdict + " The paper's speed claim is for GPUs and is not measured here."
+
+
+@block
+def bench_generate() -> str:
+    data = bench("generate")
+    out = [[f"`{r['preset']}`", r["video"], f"{r['params']:,}", f(r["median_ms"], 1)] for r in data["rows"]]
+    return table(["preset", "video", "G parameters", "one video (ms, median)"], out) + "\n\n" + bench_meta(data["meta"])
+
+
+@block
+def bench_official() -> str:
+    data = bench("official")
+    out = [[r["implementation"], r["precision"], r["batch"], f(r["step_s"], 2), f(r["videos_per_s"], 2),
+            f"{r['speedup']:.3f}x"] for r in data["rows"]]
+    return table(["implementation", "precision", "batch", "s/step", "videos/s", "speed"], out) + "\n\n" + bench_meta(data["meta"])
+
+
+@block
+def bench_data() -> str:
+    d = bench("data")
+    r, l = d["rendering"], d["loading"]
+    out = [[f"render {r['clips']:,} synthetic face clips", f"{r['faces_wall_s_per_1000']:.1f} s (actions {r['actions_wall_s_per_1000']:.1f} s)"],
+           [f"clip store, random {l['window']}-frame windows, batches of {l['batch']}", f"{l['store_clips_per_s']['wall']:,.0f} clips/s"],
+           ["the same, reusing the batch buffer (what the trainer does)", f"{l['store_reuse_buffer_clips_per_s']['wall']:,.0f} clips/s"],
+           ["per-frame JPEG decoding as the official loader does", f"{l['jpeg_official_style_clips_per_s']['wall']:,.0f} clips/s"]]
+    m = d["machine"]
+    return table(["data path", "result"], out) + f"\n\n(torch {m['torch']}, {m['threads']} thread, {m['cpus']} cores)"
+
+
+# --------------------------------------------------------------------------------------------- model and course
+@block
+def presets() -> str:
+    """docs/model.md: parameter counts, computed from the code (the tests pin the paper preset's)."""
+    from imaginator_lite import Generator, ImageDiscriminator, ModelConfig, VideoDiscriminator
+
+    def count(m):
+        return f"{sum(p.numel() for p in m.parameters()):,}"
+
+    out = []
+    for name in ("paper", "medium", "small", "tiny"):
+        cfg = ModelConfig.preset(name)
+        out.append([f"`{name}`", f"{cfg.frames} x {cfg.image_size} x {cfg.image_size}", cfg.channels,
+                    f"{cfg.dim_z} / {cfg.dim_a}", count(Generator(cfg)), count(VideoDiscriminator(cfg)),
+                    count(ImageDiscriminator(cfg))])
+    return table(["preset", "video (T x H x W)", "ch", "z / a", "G", "D_V", "D_I"], out)
+
+
+@block
+def matching_example() -> str:
+    """docs/model.md: the parameter-matching formula on the SPEC's example, computed."""
+    from imaginator_lite import matched_width
+
+    n_in, n_out, t, d = 262, 64, 4, 4
+    m = matched_width(n_in, n_out, t, d)
+    factorised, full = t * n_in * m + d * d * m * n_out, t * d * d * n_in * n_out
+    return (f"N_in {n_in}, N_out {n_out}, t = d = {t} gives M = {m} and {factorised:,} weights against {full:,} "
+            f"for the full 3D kernel ({100 * (factorised - full) / full:+.2f}%).")
+
+
+def notebook_parameters(stem: str) -> dict:
+    """The literals of a notebook's `parameters` cell."""
+    import ast
+
+    nb = load(f"notebooks/{stem}.ipynb")
+    cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+    tree = ast.parse("".join(cell["source"]))
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)}
+
+
+@block
+def modes() -> str:
+    """docs/model.md: the paper's setting against the package's quick and full modes, from the notebooks' own
+    parameters, the tour's recipe, the shipped card and the presets."""
+    from imaginator_lite import Generator, ModelConfig
+    from imaginator_lite.tour import TOUR_RECIPE
+
+    def millions(preset):
+        return f"{sum(p.numel() for p in Generator(ModelConfig.preset(preset)).parameters()) / 1e6:.1f} M"
+
+    def size(preset):
+        c = ModelConfig.preset(preset)
+        return f"{c.image_size}x{c.image_size}, {c.frames}"
+
+    nb04, nb05, faces = notebook_parameters("04_training"), notebook_parameters("05_ablations"), card("faces")
+    rows = [
+        ["data", "MUG, UvA-NEMO, NATOPS, Weizmann (real videos)", "synthetic faces / actions rendered by the package",
+         "synthetic, or a real dataset converted by `data_scripts/`"],
+        ["resolution, frames", size("paper"), size(nb04["PRESET"]), size(nb04["FULL_PRESET"])],
+        ["preset (generator parameters)", f"the official networks ({millions('paper')})",
+         f"`{nb04['PRESET']}` ({millions(nb04['PRESET'])}); `tiny` for smoke tests",
+         f"`{nb04['FULL_PRESET']}` ({millions(nb04['FULL_PRESET'])}); `{nb05['FULL_PRESET']}` "
+         f"({millions(nb05['FULL_PRESET'])}) for the ablations"],
+        ["training steps x batch", "not given in the paper's text; batch 64 in the official code",
+         f"notebook 04: {nb04['STEPS']:,} x {nb04['BATCH_SIZE']}; the tour: {TOUR_RECIPE.steps:,} x "
+         f"{TOUR_RECIPE.batch_size}; the shipped models: {faces['steps']:,} x {faces['train_config']['batch_size']}",
+         f"notebook 04: {nb04['FULL_STEPS']:,} x {nb04['FULL_BATCH_SIZE']}; the study (notebook 05): "
+         f"{nb05['FULL_STEPS']:,} x {nb05['FULL_BATCH_SIZE']}"],
+        ["hardware", "GPU", "a laptop or 2-core CPU, minutes", "one GPU, bf16 autocast and `torch.compile`"],
+    ]
+    return table(["", "the paper (ImaGINator, WACV 2020)", "quick mode (default)", "full mode (`QUICK = False`)"], rows)
+
+
+def tutorial_times() -> dict:
+    return load("imaginator_lite/tutorial_times.json")
+
+
+@block
+def course_map() -> str:
+    """README: the notebooks, what each teaches, and its measured quick-mode time."""
+    teaches = {
+        "01_data": "the task; synthetic faces and actions; the clip store; converting real datasets",
+        "02_transposed_1plus2d": "transposed convolution by hand; the (1+2)D block; parameter matching; speed",
+        "03_generator_and_discriminators": "encoder, decoder, spatio-temporal fusion, both discriminators, losses",
+        "04_training": "the training loop, resume, loss curves; the shipped model on held-out identities; baselines",
+        "05_ablations": "the multi-seed ablation study; telling an effect from seed noise",
+        "06_generate_widgets": "the generator app; what label and seed control; a real photo",
+    }
+    times = tutorial_times()
+    classes = list(times["classes"])
+    out = []
+    for stem, text in teaches.items():
+        nb = load(f"notebooks/{stem}.ipynb")
+        exercises = sum(1 for c in nb["cells"] if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+        row = [f"`{stem}`", text + (f"; {exercises} exercises" if exercises else "")]
+        for cls in classes:
+            t = times["classes"][cls]["notebooks"].get(stem)
+            row.append(f"{t['total_s']:.0f} s" if t else "not measured")
+        out.append(row)
+    m = times["machine"]
+    return (table(["notebook", "teaches"] + [f"quick mode, {cls}" for cls in classes], out)
+            + f"\n\n(measured {times['measured']} on a {m['cores']}-core {m['cpu']} ({m['native_isa']}), one notebook "
+              f"at a time; the AVX2 column emulates that class on the same CPU: a real AVX2 machine may be slower)")
+
+
+# ------------------------------------------------------------------------------------------------------ the tool
+def files() -> list[Path]:
+    return [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
+
+
+def render(text: str, path: Path) -> tuple[str, list[str]]:
+    """The text with every block re-rendered, and the names of blocks that changed."""
+    changed: list[str] = []
+
+    def sub(match: re.Match) -> str:
+        name = match["name"]
+        if name not in RENDERERS:
+            raise SystemExit(f"{path.relative_to(ROOT)}: unknown block '{name}' (known: {', '.join(sorted(RENDERERS))})")
+        body = RENDERERS[name]().rstrip("\n") + "\n"
+        if body != match["body"]:
+            changed.append(name)
+        return match.group(1) + body + match.group(4)
+
+    return BLOCK.sub(sub, text), changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    global ROOT
+    sys.path.insert(0, str(ROOT))
+    from imaginator_lite.atomic import write_text
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when a block is out of date")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the repository to read and write (default: this one)")
+    args = parser.parse_args(argv)
+    ROOT = args.root.resolve()
+    load.cache_clear()
+    stale = []
+    for path in files():
+        text = path.read_text(encoding="utf-8")
+        new, changed = render(text, path)
+        if not changed:
+            continue
+        if args.check:
+            stale += [f"{path.relative_to(ROOT)}: block '{name}'" for name in changed]
+            sys.stdout.writelines(difflib.unified_diff(text.splitlines(True), new.splitlines(True),
+                                                       str(path.relative_to(ROOT)), "rendered", n=0))
+        else:
+            write_text(path, new)
+            print(f"rendered {path.relative_to(ROOT)}: {', '.join(changed)}")
+    if stale:
+        print("out of date (run `python docs/tables.py`):\n  " + "\n  ".join(stale))
+        return 1
+    if args.check:
+        print(f"all blocks in {len(files())} files match their JSON")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,16 +10,34 @@
    it was handed out scores 0; an answered one is left for manual grading).
 3. One CSV row per student and exercise plus a total per student. A submission that crashes, hangs past the
    timeout or cannot be read scores 0 with the reason, and the others are graded on.
+
+Per-cell time limits (`default_timeouts`). A cell that runs past its limit is interrupted and fails, and so
+do the checks after it, so the limit must fit the slowest cell of a correct submission on a slow CPU. It is
+derived, per notebook, from each tutorial's measured quick-mode time (tutorial_times.json beside this module,
+written by benchmarks/time_tutorials.py: the slowest cell per CPU class, one intra-op thread):
+
+    reference = the slowest cell, on the slowest CPU class measured, where an AVX-512 time counts AVX2_FACTOR
+                (2) times (AVX2 machines trained 1.5-2x slower than the AVX-512 one the times come from)
+    limit     = max(TIMEOUT_FLOOR, SLOWER_CPU * reference rounded up to 10 s)   # SLOWER_CPU = 3, floor 120 s
+
+so a CPU three times slower than the AVX2 class still finishes every cell. A notebook without a measurement
+gets the roomiest limit of the measured ones. `course grade --timeout S` sets one limit for every cell instead.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
+import json
+import math
+import os
 import shutil
+import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import nbformat
 
@@ -27,6 +45,46 @@ from .course import is_check_cell, nbgrader_meta
 
 ASSIGNMENT = "course"
 CSV_COLUMNS = ("student", "notebook", "exercise", "score", "max_score", "status")
+
+#: Each tutorial's measured quick-mode times per CPU class (benchmarks/time_tutorials.py writes it).
+TUTORIAL_TIMES = Path(__file__).resolve().with_name("tutorial_times.json")
+#: Room for a CPU this many times slower than the slowest class measured.
+SLOWER_CPU = 3.0
+#: An AVX-512 measurement counts this many times: AVX2 machines trained 1.5-2x slower than the AVX-512 one.
+AVX2_FACTOR = 2.0
+#: Never less per cell (seconds): kernel start, imports and a busy machine; the limit before measurements.
+TIMEOUT_FLOOR = 120
+
+
+def load_tutorial_times(path: Path = TUTORIAL_TIMES) -> dict:
+    """The committed measurements: {"machine": ..., "classes": {class: {"notebooks": {stem: timings}}}}."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no tutorial timings at {path} (run benchmarks/time_tutorials.py), "
+                                "or pass --timeout") from None
+
+
+def default_timeouts(path: Path = TUTORIAL_TIMES) -> dict[str, int]:
+    """{notebook stem: per-cell limit in seconds}, derived from the measured quick-mode times as the module
+    docstring says: max(TIMEOUT_FLOOR, SLOWER_CPU x the slowest cell on the slowest class, rounded up to 10 s),
+    an AVX-512 time counting AVX2_FACTOR times."""
+    reference: dict[str, float] = {}
+    for name, measured in load_tutorial_times(path)["classes"].items():
+        factor = AVX2_FACTOR if name.upper().startswith("AVX512") else 1.0
+        for stem, times in measured["notebooks"].items():
+            reference[stem] = max(reference.get(stem, 0.0), factor * float(times["slowest_cell_s"]))
+    return {stem: max(TIMEOUT_FLOOR, 10 * math.ceil(SLOWER_CPU * seconds / 10)) for stem, seconds in reference.items()}
+
+
+def timeouts_for(books: list[Path], timeout: int | None = None) -> dict[str, int]:
+    """{stem: per-cell limit} for `books`: `timeout` for all when given, else default_timeouts (a notebook
+    not measured gets the roomiest measured limit)."""
+    if timeout is not None:
+        return {b.stem: int(timeout) for b in books}
+    measured = default_timeouts()
+    roomiest = max(measured.values(), default=TIMEOUT_FLOOR)
+    return {b.stem: measured.get(b.stem, roomiest) for b in books}
 
 
 @dataclass
@@ -47,6 +105,7 @@ class GradeReport:
 
     rows: list[GradeRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    timeouts: dict[str, int] = field(default_factory=dict)  # per-cell limit (s) per notebook stem
 
 
 def _resources(db_url: str, notebook: str, student: str | None = None, path: Path | None = None) -> dict:
@@ -117,9 +176,36 @@ def _submitted_notebooks(folder: Path, names: list[str]) -> dict[str, Path]:
     return found
 
 
-def grade_submissions(books: list[Path], submissions: Path, timeout: int = 120,
+@contextlib.contextmanager
+def _alembic_on_path() -> Iterator[None]:
+    """nbgrader's Gradebook runs the `alembic` command (from PATH) to create a database. Installed in a
+    virtual environment that is not activated (e.g. `venv/bin/imaginator-lite course grade`), it is not on
+    PATH: put this interpreter's scripts folder, where pip installed it, first while grading."""
+    scripts = str(Path(sys.executable).parent)
+    if shutil.which("alembic") or not shutil.which("alembic", path=scripts):
+        yield
+        return
+    before = os.environ.get("PATH")
+    os.environ["PATH"] = scripts + os.pathsep + (before or "")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = before
+
+
+def grade_submissions(books: list[Path], submissions: Path, timeout: int | None = None,
                       log: Callable[[str], None] = print) -> GradeReport:
-    """Grade SUBMISSIONS/<student>/NN_*.ipynb against the instructor edition `books`."""
+    """Grade SUBMISSIONS/<student>/NN_*.ipynb against the instructor edition `books`. `timeout`: seconds per
+    cell for every notebook; None: each notebook's limit from its measured time (`default_timeouts`)."""
+    with _alembic_on_path():
+        return _grade_submissions(books, submissions, timeout, log)
+
+
+def _grade_submissions(books: list[Path], submissions: Path, timeout: int | None,
+                       log: Callable[[str], None]) -> GradeReport:
     from nbgrader.api import Gradebook
 
     submissions = Path(submissions)
@@ -132,8 +218,9 @@ def grade_submissions(books: list[Path], submissions: Path, timeout: int = 120,
     graded = [b for b, nb in editions.items() if any(nbgrader_meta(c).get("grade") for c in nb.cells)]
     instructor = {b.stem: editions[b] for b in graded}
     order = {stem: {nbgrader_meta(c).get("grade_id"): i for i, c in enumerate(nb.cells)} for stem, nb in instructor.items()}
+    limits = timeouts_for(graded, timeout)
     companions = books[0].parent / "results"
-    report = GradeReport()
+    report = GradeReport(timeouts=limits)
     with tempfile.TemporaryDirectory(prefix="imaginator-grade-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
         record_instructor_edition(graded, db_url)
@@ -144,17 +231,19 @@ def grade_submissions(books: list[Path], submissions: Path, timeout: int = 120,
             handed_in = _submitted_notebooks(submissions / student, [b.name for b in graded])
             failed: dict[str, str] = {}
             for stem, path in handed_in.items():
+                start = time.perf_counter()
                 work = Path(tmp) / "work" / student / stem  # executed here: nothing of the student's is touched
                 work.mkdir(parents=True)
                 if companions.is_dir():
                     shutil.copytree(companions, work / "results")
                 try:
-                    for note in autograde_notebook(path, instructor[stem], db_url, student, timeout, work):
+                    for note in autograde_notebook(path, instructor[stem], db_url, student, limits[stem], work):
                         report.notes.append(f"{student}/{path.name}: {note}")
                 except Exception as exc:  # noqa: BLE001 - a broken submission must not stop the others
                     failed[stem] = f"not graded: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                     report.notes.append(f"{student}/{path.name}: {failed[stem]}")
-                log(f"graded {student}/{path.name}" + (f" ({failed[stem]})" if stem in failed else ""))
+                log(f"graded {student}/{path.name} in {time.perf_counter() - start:.0f}s"
+                    + (f" ({failed[stem]})" if stem in failed else ""))
             report.rows += _rows(db_url, student, graded, handed_in, failed, order)
     return report
 

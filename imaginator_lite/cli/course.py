@@ -1,8 +1,13 @@
-"""`imaginator-lite course student | site`: the student edition of the tutorials (nbgrader) and the
-course website (Jupyter Book of the notebooks executed in quick mode)."""
+"""`imaginator-lite course student | copy | grade | site`: the student edition of the tutorials (nbgrader),
+a working copy, autograding, and the course website (Jupyter Book of the notebooks executed in quick mode).
+
+The instructor's tools are the `course` extra (pip install "imaginator-lite[course]"); without them, the
+commands that need them stop before any work with one line naming that command (exit 2, the CLI's error
+path for a missing thing), not a traceback. `course copy` without --student needs none of them."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import tempfile
 import time
@@ -11,12 +16,37 @@ from pathlib import Path
 from .notebooks import execute_notebooks, find_notebooks_dir, select_notebooks
 
 
+#: What a plain install lacks for the instructor's commands.
+INSTALL_COURSE = 'pip install "imaginator-lite[course]"'
+#: The `course` extra's packages, by the module a command imports.
+COURSE_PACKAGES = {"nbgrader": "nbgrader", "jupyter_book": "jupyter-book", "sphinx-mathjax-offline": "sphinx-mathjax-offline"}
+
+
+class MissingCourseTools(ValueError):
+    """An instructor's tool (the `course` extra) is not installed. A ValueError, so that the CLI's one error
+    path (cli.main.run) prints it as one line and exits 2."""
+
+
+def require(command: str, *modules: str) -> None:
+    """MissingCourseTools, naming the install command, unless every module in `modules` imports."""
+    missing = []
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(COURSE_PACKAGES.get(module, module))
+    if missing:
+        raise MissingCourseTools(f"`{command}` needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'}"
+                                 f" not installed; install the instructor's tools with: {INSTALL_COURSE}")
+
+
 def _books(args: argparse.Namespace) -> list[Path]:
     """The tutorials chosen by --notebooks-dir and --only."""
     return select_notebooks(find_notebooks_dir(args.notebooks_dir), args.only)
 
 
 def run_course_student(args: argparse.Namespace) -> int:
+    require("course student", "nbgrader")
     from ..course import write_student_edition
 
     books = _books(args)
@@ -27,6 +57,8 @@ def run_course_student(args: argparse.Namespace) -> int:
 
 
 def run_course_copy(args: argparse.Namespace) -> int:
+    if args.student:
+        require("course copy --student", "nbgrader")
     from ..course import copy_course
 
     books = _books(args)
@@ -41,11 +73,14 @@ def run_course_copy(args: argparse.Namespace) -> int:
 
 
 def run_course_grade(args: argparse.Namespace) -> int:
+    require("course grade", "nbgrader")
     from ..grading import grade_submissions, write_grades_csv
 
     books = _books(args)
-    report = grade_submissions(books, Path(args.submissions), timeout=args.timeout or 120)
+    report = grade_submissions(books, Path(args.submissions), timeout=args.timeout)
     path = write_grades_csv(report, Path(args.out))
+    print("  per-cell time limit: " + ", ".join(f"{stem} {s}s" for stem, s in report.timeouts.items())
+          + (" (--timeout)" if args.timeout is not None else " (from the measured quick-mode times; --timeout overrides)"))
     for note in report.notes:
         print(f"  note: {note}")
     totals = [r for r in report.rows if r.exercise == "TOTAL"]
@@ -68,6 +103,7 @@ def _execute_quick(books: list[Path], folder: Path, args: argparse.Namespace) ->
 
 
 def run_course_site(args: argparse.Namespace) -> int:
+    require("course site", "jupyter_book", "sphinx-mathjax-offline")
     from ..course import SiteBuildError, build_site, executed_copies
 
     books = _books(args)
@@ -86,6 +122,20 @@ def run_course_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grade_timeout_help() -> str:
+    """--timeout's help: the rule and the limits it gives (imaginator_lite.grading.default_timeouts)."""
+    from ..grading import AVX2_FACTOR, SLOWER_CPU, TIMEOUT_FLOOR, default_timeouts
+
+    try:
+        limits = ", ".join(f"{stem[:2]}: {s}s" for stem, s in default_timeouts().items())
+    except (OSError, ValueError, KeyError) as exc:
+        limits = f"unavailable: {exc}"
+    return (f"one per-cell time limit in seconds for every notebook. Default: per notebook, {SLOWER_CPU:g}x its "
+            f"slowest cell in quick mode as measured (tutorial_times.json in the package; an AVX-512 time counts "
+            f"{AVX2_FACTOR:g}x, as AVX2 CPUs train up to that much slower), rounded up to 10 s, at least "
+            f"{TIMEOUT_FLOOR} s: room for a CPU {SLOWER_CPU:g}x slower than the AVX2 class ({limits})").replace("%", "%%")
+
+
 def _common_flags(p: argparse.ArgumentParser, out_help: str) -> None:
     p.add_argument("--out", required=True, help=out_help)
     p.add_argument("--only", action="append", metavar="NN",
@@ -96,7 +146,9 @@ def _common_flags(p: argparse.ArgumentParser, out_help: str) -> None:
 def register(sub) -> None:
     """Add `imaginator-lite course student | copy | site | grade` to the `imaginator-lite` parser."""
     course = sub.add_parser("course", help="the student edition (nbgrader) and the course website (Jupyter Book)",
-                            description="Make the course's editions from notebooks/NN_*.ipynb (never modified).")
+                            description="Make the course's editions from notebooks/NN_*.ipynb (never modified). "
+                                        "student, grade, site and copy --student need the instructor's tools: "
+                                        f"{INSTALL_COURSE}")
     editions = course.add_subparsers(dest="edition", metavar="EDITION", required=True)
     student = editions.add_parser("student", help="student notebooks: solutions replaced by stubs, outputs cleared",
                                   description="Write the student edition with nbgrader's preprocessors, atomically.")
@@ -114,7 +166,7 @@ def register(sub) -> None:
                                             "per student and exercise, plus totals.")
     grade.add_argument("submissions", help="folder of student folders, each holding that student's NN_*.ipynb")
     _common_flags(grade, "the CSV to write (e.g. grades.csv)")
-    grade.add_argument("--timeout", type=int, default=120, help="per-cell timeout in seconds (default 120)")
+    grade.add_argument("--timeout", type=int, default=None, metavar="S", help=_grade_timeout_help())
     grade.set_defaults(func=run_course_grade)
     site = editions.add_parser("site", help="static HTML website of the notebooks executed in quick mode",
                                description="Execute the tutorials in quick mode (papermill), then build them into "

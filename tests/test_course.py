@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -24,7 +26,7 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 from imaginator_lite.cli.main import main  # noqa: E402
 from imaginator_lite.course import (MARKER, is_check_cell, is_exercise_cell, is_solution_cell,  # noqa: E402
-                                    prepare_book, remote_assets, student_notebook)
+                                    prepare_book, record_pages, remote_assets, student_notebook)
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = tutorial_paths()
@@ -232,6 +234,65 @@ def test_remote_assets_are_found(tmp_path):
                                        "s.css: https://fonts.x/f.woff2"]
 
 
+# ------------------------------------------------------------------------------------------ the `course` extra
+
+#: Each instructor's command, and the module of the `course` extra it needs first.
+COURSE_COMMANDS = {
+    "grade": (["course", "grade", "submitted", "--out", "grades.csv"], "nbgrader"),
+    "student": (["course", "student", "--out", "student"], "nbgrader"),
+    "copy --student": (["course", "copy", "--student", "--out", "mine"], "nbgrader"),
+    "site": (["course", "site", "--out", "site"], "jupyter_book"),
+}
+
+
+@pytest.mark.parametrize("name", list(COURSE_COMMANDS))
+def test_without_the_course_extra_each_command_says_what_to_install(name, tmp_path, monkeypatch, capsys):
+    argv, module = COURSE_COMMANDS[name]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "submitted" / "alice").mkdir(parents=True)
+    before = sorted(tmp_path.rglob("*"))
+    monkeypatch.setitem(sys.modules, module, None)  # `import nbgrader` now fails as if it were not installed
+    code = main(argv + ["--notebooks-dir", str(NOTEBOOKS_DIR)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert 'pip install "imaginator-lite[course]"' in err and f"`course {name}` needs" in err
+    assert sorted(tmp_path.rglob("*")) == before, "it stopped before any work"
+
+
+def test_without_nbgrader_a_plain_copy_still_works(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "nbgrader", None)
+    assert main(["course", "copy", "--out", str(tmp_path / "mine"), "--notebooks-dir", str(NOTEBOOKS_DIR),
+                 "--only", "02"]) == 0
+    assert (tmp_path / "mine" / "notebooks" / "02_transposed_1plus2d.ipynb").is_file()
+
+
+def test_without_nbgrader_the_command_fails_in_one_line_not_a_traceback(tmp_path):
+    """The real process: a sitecustomize hides nbgrader, as a plain `pip install imaginator-lite` leaves it."""
+    (tmp_path / "hide").mkdir()
+    (tmp_path / "hide" / "sitecustomize.py").write_text("import sys\nsys.modules['nbgrader'] = None\n")
+    (tmp_path / "submitted" / "alice").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([sys.executable, "-m", "imaginator_lite.cli", "course", "grade", "submitted", "--out",
+                           "grades.csv", "--notebooks-dir", str(NOTEBOOKS_DIR)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300, env=dict(env, PYTHONPATH=str(tmp_path / "hide")))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.splitlines() == ["imaginator-lite course: error: `course grade` needs nbgrader, which is not "
+                                        'installed; install the instructor\'s tools with: pip install '
+                                        '"imaginator-lite[course]"'], proc.stderr
+    assert not (tmp_path / "grades.csv").exists()
+
+
+def test_the_dev_extra_holds_the_course_extra():
+    """`pip install -e ".[dev]"` gets the instructor's tools (the lists are repeated, so kept equal here)."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    names = {r.split(">")[0].split("<")[0].split("=")[0].strip() for r in extras["course"]}
+    assert names == {"nbgrader", "jupyter-book", "sphinx-mathjax-offline"}
+    assert set(extras["course"]) <= set(extras["dev"])
+
+
 # ------------------------------------------------------------------------------------------ slow: execution
 
 @pytest.mark.slow
@@ -280,6 +341,9 @@ def site(instructor_run, tmp_path_factory) -> Path:
     return out
 
 
+RECORD = record_pages(NOTEBOOKS_DIR)
+
+
 def figure_count(executed: Path) -> int:
     """Image outputs of an executed notebook (what its page must show as <img>)."""
     nb = nbformat.read(executed, as_version=4)
@@ -293,6 +357,10 @@ def test_site_is_static_offline_and_has_every_chapter(site, instructor_run):
     for path in NOTEBOOKS:
         assert (site / f"{path.stem}.html").is_file()
         assert f'href="{path.stem}.html"' in index, f"the landing page does not link {path.stem}"
+    assert RECORD, "docs/*.md: the record's pages"
+    for page in RECORD:
+        assert (site / "record" / f"{page.stem}.html").is_file() and f'href="record/{page.stem}.html"' in index, page
+    assert "<table" in (site / "record" / "shipped_models.html").read_text(), "the record's tables are rendered"
     assert remote_assets(site) == []
     assert 'src="_static/mathjax/tex-chtml.js"' in (site / f"{NOTEBOOKS[1].stem}.html").read_text()
     assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
@@ -344,7 +412,8 @@ def test_site_in_the_browser(served_site, instructor_run, tmp_path):
         page.on("request", lambda r: None if r.url.startswith((base, "data:", "blob:")) else outside.append(r.url))
         try:
             chapters = [href for href in visit(page, f"{base}/index.html")["nav"] if href != "#"]
-            assert chapters == [f"{p.stem}.html" for p in NOTEBOOKS], "the navigation lists the chapters in order"
+            assert chapters == [f"{p.stem}.html" for p in NOTEBOOKS] + [f"record/{p.stem}.html" for p in RECORD], \
+                "the navigation lists the chapters in order, then the record's pages"
             for path in NOTEBOOKS:
                 shown = visit(page, f"{base}/{path.stem}.html")
                 assert all(w > 0 for w, _ in shown["images"]), f"{path.stem}: an image did not load: {shown['images']}"

@@ -21,7 +21,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from imaginator_lite.data.store import ClipDataset, StoreWriter  # noqa: E402
+from imaginator_lite.data.store import ClipDataset  # noqa: E402
+from imaginator_lite.data.store_writer import StoreWriter  # noqa: E402
 from imaginator_lite.data.synthetic import render_actions, render_faces  # noqa: E402
 
 

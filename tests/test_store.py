@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from imaginator_lite.data.batching import iterate_batches
-from imaginator_lite.data.store import (ClipDataset, StoreWriter, first_frame, load_meta,
-                                   store_info, to_model_video)
+from imaginator_lite.data.store import ClipDataset, first_frame, load_meta, store_info, to_model_video
+from imaginator_lite.data.store_writer import StoreWriter
 
 CLASSES = ("a", "b", "c")
 
@@ -149,3 +149,19 @@ def test_writer_rejects_bad_clips(tmp_path):
             writer.add(np.zeros((4, 8, 8, 3), np.uint8), 0, "x", split="dev")
         writer.add(np.zeros((4, 8, 8, 3), np.uint8), "c", "x", split="test")
     assert load_meta(tmp_path / "s")["splits"]["test"]["clips"] == 1
+
+
+def test_replace_dir_swaps_a_folder_in_and_leaves_nothing_beside_it(tmp_path):
+    """atomic.replace_dir, which both the store and the course editions publish with."""
+    from imaginator_lite.atomic import replace_dir
+
+    def folder(name, text):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "f.txt").write_text(text)
+        return tmp_path / name
+
+    target = replace_dir(folder("ready1", "one"), tmp_path / "out")  # nothing there yet
+    assert (target / "f.txt").read_text() == "one"
+    replace_dir(folder("ready2", "two"), target)  # an earlier folder is replaced whole
+    assert (target / "f.txt").read_text() == "two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..defaults import SPLIT_FRACTIONS, SYNTHETIC_IDENTITIES
 from ..labels import ACTIONS, EXPRESSIONS, resolve_label
-from .store import StoreWriter, split_identities
+from .splits import split_identities
+from .store_writer import StoreWriter
 
 __all__ = [
     "render_faces", "render_actions", "render_clips", "make_synthetic_store",

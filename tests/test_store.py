@@ -102,10 +102,10 @@ def test_item_and_batch_shapes_and_range(tmp_path):
     assert label.dtype == torch.int64 and int(label) == 2
     assert video.min() >= -1 and video.max() <= 1
     assert first_frame(video).shape == (3, 8, 8)
-    videos, labels = ds.get_batch([0, 4, 1], generator=3)
+    videos, labels = ds.get_batch([0, 4, 1], window_rng=3)
     assert videos.shape == (3, 3, 8, 8, 8) and labels.tolist() == [0, 1, 1]
     assert first_frame(videos).shape == (3, 3, 8, 8)
-    again, _ = ds.get_batch([0, 4, 1], generator=3)
+    again, _ = ds.get_batch([0, 4, 1], window_rng=3)
     assert torch.equal(videos, again)
     assert torch.allclose(to_model_video(np.array([[[[[0, 255, 51]]]]], np.uint8)).flatten(),
                           torch.tensor([-1.0, 1.0, -0.6]))
@@ -165,3 +165,27 @@ def test_replace_dir_swaps_a_folder_in_and_leaves_nothing_beside_it(tmp_path):
     replace_dir(folder("ready2", "two"), target)  # an earlier folder is replaced whole
     assert (target / "f.txt").read_text() == "two"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_batch_reader_hands_the_window_rng_under_either_keyword():
+    """get_batch's numpy Generator keyword is window_rng; a dataset written for its old name, generator, still
+    receives it."""
+    from imaginator_lite.data.batching import BatchReader
+
+    def batch(n):
+        return torch.zeros(n, 3, 2, 4, 4), torch.zeros(n, dtype=torch.int64)
+
+    class New:
+        def get_batch(self, indices, window_rng=None):
+            self.seen = window_rng
+            return batch(len(indices))
+
+    class Old:
+        def get_batch(self, indices, generator=None):
+            self.seen = generator
+            return batch(len(indices))
+
+    for dataset in (New(), Old()):
+        rng = np.random.default_rng(0)
+        BatchReader(dataset)([0, 1], rng)
+        assert dataset.seen is rng, type(dataset).__name__

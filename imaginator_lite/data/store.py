@@ -189,14 +189,15 @@ class ClipDataset(torch.utils.data.Dataset):
         i = i % len(self)
         return to_model_video(self.window(i)), torch.tensor(self.labels[i], dtype=torch.int64)
 
-    def get_batch(self, indices, generator=None, out: torch.Tensor | None = None):
+    def get_batch(self, indices, window_rng: np.random.Generator | int | None = None,
+                  out: torch.Tensor | None = None):
         """Videos (B, 3, T, H, W) float32 in [-1, 1] and labels (B,) int64 for clip `indices`.
 
-        `generator`: np.random.Generator or int seed for the windows (default: the dataset's).
+        `window_rng`: a numpy Generator, or an int seed of one, that picks the windows (default: the dataset's).
         `out`: optional (B, 3, T, H, W) float32 buffer to fill (faster; it is overwritten).
         """
-        rng = self.rng if generator is None else (
-            generator if isinstance(generator, np.random.Generator) else np.random.default_rng(generator))
+        rng = self.rng if window_rng is None else (
+            window_rng if isinstance(window_rng, np.random.Generator) else np.random.default_rng(window_rng))
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         shape = (len(indices), self.frames, self.image_size, self.image_size, 3)
         if self._staging is None or self._staging.shape != shape:

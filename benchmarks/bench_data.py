@@ -21,7 +21,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from imaginator_lite.data.store import ClipDataset, StoreWriter  # noqa: E402
+from imaginator_lite.data.store import ClipDataset  # noqa: E402
+from imaginator_lite.data.store_writer import StoreWriter  # noqa: E402
 from imaginator_lite.data.synthetic import render_actions, render_faces  # noqa: E402
 
 
@@ -99,7 +100,7 @@ def clips_per_second_store(store: Path, n_batches: int, batch: int, frames: int,
     out = torch.empty((batch, 3, frames, size, size)) if reuse else None
     with Timer() as timer:
         for _ in range(n_batches):
-            dataset.get_batch(rng.integers(0, len(dataset), batch), generator=rng, out=out)
+            dataset.get_batch(rng.integers(0, len(dataset), batch), window_rng=rng, out=out)
     return n_batches * batch / timer.wall, n_batches * batch / timer.cpu
 
 

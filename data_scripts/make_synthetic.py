@@ -7,7 +7,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from imaginator_lite.cli.data import add_synth_arguments, run_data_synth  # noqa: E402
-from imaginator_lite.cli.main import run  # noqa: E402
+from imaginator_lite.cli.errors import run  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -1,10 +1,14 @@
-"""Atomic file writes: write beside the target, fsync, then os.replace, so a reader never sees half a file."""
+"""Crash-safe writes, in one place: write beside the target, fsync, then rename into place, so a reader never
+sees half a file or half a folder. Files: `atomic_path` (and write_text / write_json / torch_save on it);
+folders: build one beside the target and `replace_dir` it in. Nothing else in the package fsyncs or renames."""
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,6 +34,41 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def flush_to_disk(fh) -> None:
+    """Flush an open file's buffer and fsync it, so what was written survives a crash."""
+    fh.flush()
+    os.fsync(fh.fileno())
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    """fsync a folder's entries (so a rename in it survives a crash); a no-op where the platform does not allow it."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def replace_dir(ready: str | os.PathLike, target: str | os.PathLike) -> Path:
+    """Swap the finished folder `ready` in at `target` (same file system): an earlier `target` is first renamed
+    aside, so `target` is at every moment either the old folder or the new one, then removed."""
+    ready, target = Path(ready), Path(target)
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        os.rename(target, old)
+    os.rename(ready, target)
+    fsync_dir(target.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

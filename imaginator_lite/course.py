@@ -20,6 +20,8 @@ from typing import Callable, Iterator
 
 import nbformat
 
+from .atomic import replace_dir
+
 #: Written into every folder this module produces; only such a folder (or an empty one) is replaced.
 MARKER = ".imaginator-course"
 SITE_TEMPLATES = Path(__file__).resolve().with_name("course_site")
@@ -55,14 +57,10 @@ def staging_dir(out: Path, protected: list[Path]) -> Iterator[Path]:
 
 
 def publish(ready: Path, out: Path, info: dict) -> Path:
-    """Mark the finished folder `ready` and rename it to `out`; an earlier output moves aside and goes
-    with the staging folder."""
+    """Mark the finished folder `ready` and swap it in at `out` (atomic.replace_dir: an earlier output is
+    renamed aside first, then removed)."""
     (ready / MARKER).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    out = out.resolve()
-    if out.exists():
-        os.replace(out, ready.parent / "previous")
-    os.replace(ready, out)
-    return out
+    return replace_dir(ready, out.resolve())
 
 
 def copy_companions(folder: Path, dest: Path) -> list[str]:

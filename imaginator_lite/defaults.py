@@ -12,6 +12,9 @@ SPLIT_FRACTIONS = (0.7, 0.15, 0.15)
 #: Seed of the held-out identities the shipped models are scored on (they were trained on seed 0).
 HELD_OUT_SEED = 7
 
+#: The study's reference variant, the paper's model: every other variant is compared with it.
+STUDY_REFERENCE = "full"
+
 #: Where runs go, relative to the working folder.
 DATA_ROOT = "runs/data"
 TRAIN_DIR = "runs/train"

@@ -564,18 +564,19 @@ def check_moving_l1(student_fn: Callable) -> None:
              shape_hint="return ONE number for the whole batch: the sum of |fake - real| over the moving pixel "
                         "values divided by how many there are (the library's moving_region_error returns the two "
                         "parts).",
-             hint="mask = (real - real[:, :, :1]).abs().amax(dim=1, keepdim=True) > 0.1 (a pixel moves when ANY "
-                  "channel changes), then the mean of |fake - real| over all 3 channels of the masked pixels.",
+             hint=f"mask = (real - real[:, :, :1]).abs().amax(dim=1, keepdim=True) > {MOVING_THRESHOLD} (a pixel "
+                  "moves when ANY channel changes), then the mean of |fake - real| over all 3 channels of the masked "
+                  "pixels.",
              mistakes=[(lambda f, r: (f - r).abs().mean(),
                         "that is the L1 over every pixel: average only where the TRUE clip moves."),
                        (lambda f, r: masked_mean(f, r, _moving_mask(f, MOVING_THRESHOLD)),
                         "the mask comes from the generated clip: take it from the TRUE clip, real - real[:, :, :1]."),
                        (lambda f, r: (f - r).abs()[(r - r[:, :, :1]).abs() > MOVING_THRESHOLD].mean(),
-                        "the mask is per channel: a pixel moves when ANY channel changes by more than 0.1 (take "
-                        ".amax(dim=1, keepdim=True)), and then all 3 of its channels count."),
+                        f"the mask is per channel: a pixel moves when ANY channel changes by more than "
+                        f"{MOVING_THRESHOLD} (take .amax(dim=1, keepdim=True)), and then all 3 of its channels count."),
                        (lambda f, r: masked_mean(f, r, _moving_mask(r, 2 * MOVING_THRESHOLD)),
-                        "the threshold 0.1 is in [-1, 1] units: compare real - real[:, :, :1] as it is, without "
-                        "mapping the clips to [0, 1] first."),
+                        f"the threshold {MOVING_THRESHOLD} is in [-1, 1] units: compare real - real[:, :, :1] as it "
+                        "is, without mapping the clips to [0, 1] first."),
                        (per_pixel_count,
                         "divided by the number of moving pixels: divide by the number of moving pixel VALUES (3 per "
                         "pixel), i.e. take the mean of the masked values."),

@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from .defaults import JUDGE_MIN_STEPS, STUDY_DIR, SYNTHETIC_IDENTITIES
+from .defaults import JUDGE_MIN_STEPS, STUDY_DIR, STUDY_REFERENCE, SYNTHETIC_IDENTITIES
 from .atomic import write_json
 from .evaluation.metric_registry import METRICS as REGISTRY
 from .evaluation.metric_registry import STUDY
@@ -40,7 +40,7 @@ class Variant:
 
 
 VARIANTS = (
-    Variant("full", "the paper's model: (1+2)D blocks, fusion, D_V and D_I, lambda = 100"),
+    Variant(STUDY_REFERENCE, "the paper's model: (1+2)D blocks, fusion, D_V and D_I, lambda = 100"),
     Variant("3d", "full transposed 3D blocks instead of (1+2)D (parameter-matched)", model={"block": "3d"}),
     Variant("no_fusion", "no spatio-temporal fusion (fewer parameters: see params)", model={"fusion": False}),
     Variant("no_video_disc", "without the video discriminator D_V", train={"use_video_disc": False}),
@@ -49,7 +49,7 @@ VARIANTS = (
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 #: The comparisons the paper's claims rest on; the study runs all their seeds before the other variants.
-CORE_VARIANTS = ("full", "3d", "no_fusion")
+CORE_VARIANTS = (STUDY_REFERENCE, "3d", "no_fusion")
 
 #: Reported per run (evaluation.metric_registry.STUDY; the first three are the tour's judged metrics).
 METRICS = STUDY
@@ -204,14 +204,14 @@ def summarise(variants: dict[str, dict]) -> dict[str, Any]:
     stats = {name: {m: spread(vals) for m, vals in per_metric.items()} for name, per_metric in values.items()}
     versus = {}
     for name, per_metric in stats.items():
-        if name == "full" or "full" not in stats:
+        if name == STUDY_REFERENCE or STUDY_REFERENCE not in stats:
             continue
         versus[name] = {}
         for m, s in per_metric.items():
-            ref = stats["full"].get(m)
+            ref = stats[STUDY_REFERENCE].get(m)
             if ref is None:
                 continue
-            separated = ranges_separate(values[name][m], values["full"][m])
+            separated = ranges_separate(values[name][m], values[STUDY_REFERENCE][m])
             better = REGISTRY[m].better(s["mean"], ref["mean"])
             versus[name][m] = {"difference": s["mean"] - ref["mean"], "exceeds_seed_spread": separated,
                                "variant_better": better}

@@ -57,7 +57,6 @@ NOTE = ("Full-frame L1/SSIM/PSNR are dominated by static pixels (about 3% of pix
 def run_tour(out_dir: str | os.PathLike = TOUR_DIR, settings: TourSettings | None = None, progress: bool = True,
              device: str = "cpu", log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the whole tour and return the metrics dict (also written to out_dir/metrics.json)."""
-    from .evaluation.evaluate import summary_table
     from .generation.generate import identity_expression_grid
     from .generation.viz import plot_comparison, save_gif, video_grid
 
@@ -106,9 +105,17 @@ def run_tour(out_dir: str | os.PathLike = TOUR_DIR, settings: TourSettings | Non
                "steps": run.steps, "stopped_early_by_time_budget": run.stopped_early, "times": times,
                "torch_threads": torch.get_num_threads(), "cpu_capability": torch.backends.cpu.get_cpu_capability()}
     write_json(out / "metrics.json", metrics)
+    _log_report(evaluation, times, out, log)
+    return metrics
+
+
+def _log_report(evaluation: dict[str, Any], times: dict[str, float], out: Path, log: Callable[[str], None]) -> None:
+    """The tour's closing lines: the results table, the judge, the criterion and its verdict, the wall time."""
+    from .evaluation.evaluate import summary_table
+
+    results, judge = evaluation["results"], evaluation["judge"]
     log("")
     log(summary_table(results))
-    judge = evaluation["judge"]
     log(f"judge: {judge['source']} (sha256 {str(judge['sha256'])[:12]}); it recognises "
         f"{results['model'].get('real_accuracy', float('nan')):.3f} of the real test clips; chance accuracy "
         f"{evaluation['chance_accuracy']:.3f}")
@@ -116,4 +123,3 @@ def run_tour(out_dir: str | os.PathLike = TOUR_DIR, settings: TourSettings | Non
     log(verdict_text(evaluation["criterion"]))
     log(f"wall time {times['total_s']:.0f} s (render {times['render_s']:.0f}, train {times['train_s']:.0f}, "
         f"evaluate {times['evaluate_s']:.0f}); outputs in {out}/")
-    return metrics

@@ -193,6 +193,15 @@ def test_student_edition_of_the_tutorials(student_edition):
     assert [p.name for p in student_edition.parent.iterdir()] == ["student"], "a staging folder was left behind"
 
 
+def test_a_second_student_edition_replaces_the_first_and_leaves_nothing_beside_it(student_edition):
+    """publish swaps the new edition in over the old one (atomic.replace_dir) and removes the old one."""
+    (student_edition / "stale.txt").write_text("from the first edition")
+    assert main(["course", "student", "--out", str(student_edition), "--notebooks-dir", str(NOTEBOOKS_DIR)]) == 0
+    assert not (student_edition / "stale.txt").exists() and (student_edition / MARKER).is_file()
+    assert sorted(p.name for p in student_edition.glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
+    assert [p.name for p in student_edition.parent.iterdir()] == ["student"], "the old edition was left behind"
+
+
 def test_course_refuses_folders_it_must_not_replace(tmp_path, capsys):
     foreign = tmp_path / "mine"
     foreign.mkdir()

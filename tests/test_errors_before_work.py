@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from imaginator_lite.cli.main import main
-from imaginator_lite.generation.viz import load_image
+from imaginator_lite.generation.photos import load_image
 
 
 @pytest.fixture(scope="module")

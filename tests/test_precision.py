@@ -44,4 +44,4 @@ def test_the_trainer_resolves_auto_and_keeps_it_in_the_recipe(monkeypatch):
     monkeypatch.setattr(device, "cpu_native_bf16", lambda: False)
     assert TrainConfig().precision == "auto"
     trainer = Trainer(ModelConfig.preset("tiny"), TrainConfig(steps=1, batch_size=2, device="cpu", out_dir=None))
-    assert trainer.precision == "fp32" and trainer.cfg.precision == "auto"
+    assert trainer.precision == "fp32" and trainer.train_cfg.precision == "auto"

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from imaginator_lite.data.batching import iterate_batches
-from imaginator_lite.data.store import (ClipDataset, StoreWriter, first_frame, load_meta,
-                                   store_info, to_model_video)
+from imaginator_lite.data.store import ClipDataset, first_frame, load_meta, store_info, to_model_video
+from imaginator_lite.data.store_writer import StoreWriter
 
 CLASSES = ("a", "b", "c")
 
@@ -102,10 +102,10 @@ def test_item_and_batch_shapes_and_range(tmp_path):
     assert label.dtype == torch.int64 and int(label) == 2
     assert video.min() >= -1 and video.max() <= 1
     assert first_frame(video).shape == (3, 8, 8)
-    videos, labels = ds.get_batch([0, 4, 1], generator=3)
+    videos, labels = ds.get_batch([0, 4, 1], window_rng=3)
     assert videos.shape == (3, 3, 8, 8, 8) and labels.tolist() == [0, 1, 1]
     assert first_frame(videos).shape == (3, 3, 8, 8)
-    again, _ = ds.get_batch([0, 4, 1], generator=3)
+    again, _ = ds.get_batch([0, 4, 1], window_rng=3)
     assert torch.equal(videos, again)
     assert torch.allclose(to_model_video(np.array([[[[[0, 255, 51]]]]], np.uint8)).flatten(),
                           torch.tensor([-1.0, 1.0, -0.6]))
@@ -149,3 +149,43 @@ def test_writer_rejects_bad_clips(tmp_path):
             writer.add(np.zeros((4, 8, 8, 3), np.uint8), 0, "x", split="dev")
         writer.add(np.zeros((4, 8, 8, 3), np.uint8), "c", "x", split="test")
     assert load_meta(tmp_path / "s")["splits"]["test"]["clips"] == 1
+
+
+def test_replace_dir_swaps_a_folder_in_and_leaves_nothing_beside_it(tmp_path):
+    """atomic.replace_dir, which both the store and the course editions publish with."""
+    from imaginator_lite.atomic import replace_dir
+
+    def folder(name, text):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "f.txt").write_text(text)
+        return tmp_path / name
+
+    target = replace_dir(folder("ready1", "one"), tmp_path / "out")  # nothing there yet
+    assert (target / "f.txt").read_text() == "one"
+    replace_dir(folder("ready2", "two"), target)  # an earlier folder is replaced whole
+    assert (target / "f.txt").read_text() == "two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_batch_reader_hands_the_window_rng_under_either_keyword():
+    """get_batch's numpy Generator keyword is window_rng; a dataset written for its old name, generator, still
+    receives it."""
+    from imaginator_lite.data.batching import BatchReader
+
+    def batch(n):
+        return torch.zeros(n, 3, 2, 4, 4), torch.zeros(n, dtype=torch.int64)
+
+    class New:
+        def get_batch(self, indices, window_rng=None):
+            self.seen = window_rng
+            return batch(len(indices))
+
+    class Old:
+        def get_batch(self, indices, generator=None):
+            self.seen = generator
+            return batch(len(indices))
+
+    for dataset in (New(), Old()):
+        rng = np.random.default_rng(0)
+        BatchReader(dataset)([0, 1], rng)
+        assert dataset.seen is rng, type(dataset).__name__

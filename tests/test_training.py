@@ -243,3 +243,24 @@ def test_a_checkpoint_from_before_the_d_v_d_i_names_resumes_its_optimiser_states
     for name in ("D_V", "D_I"):
         before, after = trainer.optimizers[name].state_dict()["state"], resumed.optimizers[name].state_dict()["state"]
         assert after and all(torch.equal(before[i]["exp_avg"], after[i]["exp_avg"]) for i in before)
+
+
+def test_a_checkpoint_with_its_random_streams_under_the_old_key_sampler_resumes_them(tmp_path, dataset):
+    """The run's random streams were saved under "sampler" before the key said what it holds
+    ("random_streams"); such a checkpoint still resumes every stream."""
+    trainer = Trainer(TINY, _cfg(tmp_path, steps=2), dataset)
+    trainer.train()
+    path = trainer.save()
+    ckpt = torch.load(path, weights_only=False)
+    assert set(ckpt["random_streams"]) == {"noise_generator", "frame_generator", "epoch_sampler", "window_rng"}
+    ckpt["sampler"] = ckpt.pop("random_streams")
+    torch.save(ckpt, path)
+    resumed = Trainer.resume(path, dataset)
+    assert torch.equal(resumed.noise_generator.get_state(), trainer.noise_generator.get_state())
+    assert torch.equal(resumed.frame_generator.get_state(), trainer.frame_generator.get_state())
+    assert torch.equal(resumed.sampler.order, trainer.sampler.order)
+    assert (resumed.sampler.position, resumed.sampler.epoch) == (trainer.sampler.position, trainer.sampler.epoch)
+    assert torch.equal(resumed.sampler.generator.get_state(), trainer.sampler.generator.get_state())
+    assert resumed.window_rng.bit_generator.state == trainer.window_rng.bit_generator.state
+    fresh = Trainer(TINY, _cfg(tmp_path / "fresh", steps=2), dataset)  # the streams differ from a fresh run's
+    assert not torch.equal(fresh.noise_generator.get_state(), resumed.noise_generator.get_state())

@@ -5,6 +5,7 @@ import argparse
 
 from ..defaults import SPLIT_FRACTIONS
 from ..data.importers import datasets
+from .errors import run
 
 __all__ = ["CONVERTERS", "add_split_arguments", "add_convert_arguments", "run_convert", "build_parser", "script_main"]
 
@@ -106,7 +107,5 @@ def build_parser(dataset: str, prog: str | None = None) -> argparse.ArgumentPars
 
 def script_main(dataset: str, argv=None, prog: str | None = None) -> int:
     """Entry point of data_scripts/convert_<dataset>.py; errors leave through the CLI's one error path."""
-    from .main import run
-
     args = build_parser(dataset, prog).parse_args(argv)
     return run(prog or f"convert {dataset}", lambda a: run_convert(dataset, a), args)

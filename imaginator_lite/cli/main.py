@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
 
 from . import course, data, evaluate, generate, model, notebooks, train
+from .errors import run  # noqa: F401 - also importable from here, as before
 
 #: The command groups, in the order `--help` lists them.
 COMMAND_MODULES = (model, data, train, evaluate, generate, notebooks, course)
@@ -19,22 +19,6 @@ def build_parser() -> argparse.ArgumentParser:
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser
-
-
-def run(prog: str, handler: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
-    """The one error path: a handler's return code, or one line on stderr and 2 (bad input or a
-    missing file), 3 (training diverged: a non-finite loss) or 130 (Ctrl-C)."""
-    try:
-        return int(handler(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 2
-    except FloatingPointError as exc:  # training.NonFiniteLossError
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 3
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,8 @@
 
 The trainer, the feature classifier and the metrics all draw batches through `BatchReader`,
 which looks at a dataset once: a `ClipDataset` (or anything with the same `get_batch(indices,
-generator=, out=)`) fills whole batches; a plain `get_batch(indices)` or an indexable dataset of
-(video (3,T,H,W), label) items works too.
+window_rng=, out=)`, or `generator=` as that keyword was named before) fills whole batches; a plain
+`get_batch(indices)` or an indexable dataset of (video (3,T,H,W), label) items works too.
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ class BatchReader:
         get_batch = getattr(dataset, "get_batch", None)
         accepted = inspect.signature(get_batch).parameters if get_batch is not None else {}
         self._get_batch = get_batch
-        self._takes_generator = "generator" in accepted
+        # the keyword that takes the numpy Generator of the windows ('generator' was its name before 'window_rng')
+        self._rng_keyword = next((k for k in ("window_rng", "generator") if k in accepted), None)
         self._takes_out = "out" in accepted
 
     def __call__(self, indices: list[int], window_rng: np.random.Generator | None = None,
@@ -40,8 +41,8 @@ class BatchReader:
             labels = torch.as_tensor([int(label) for _, label in items])
         else:
             kwargs: dict[str, Any] = {}
-            if window_rng is not None and self._takes_generator:
-                kwargs["generator"] = window_rng
+            if window_rng is not None and self._rng_keyword is not None:
+                kwargs[self._rng_keyword] = window_rng
             if out is not None and self._takes_out and out.shape[0] == len(indices):
                 kwargs["out"] = out
             videos, labels = self._get_batch(indices, **kwargs)

@@ -1,4 +1,4 @@
-"""The clip store: one on-disk format for synthetic and real video data.
+"""The clip store: one on-disk format for synthetic and real video data, and its reader.
 
 Layout::
 
@@ -7,90 +7,34 @@ Layout::
     <root>/<split>/frames.npy   uint8 (total_frames, H, W, 3): all clips of the split, concatenated
     <root>/<split>/index.json   per clip: offset, n_frames, label, label_name, identity, source
 
-Writes go to a work folder `<root>.work/` (resumable journal) and are published by building
-`.<name>.tmp-*` beside the target and renaming it into place, so `<root>` is always complete.
+Written by `store_writer.StoreWriter` (crash-safe: `<root>` is always complete); the identity split that
+decides each clip's split is `splits.split_identities`.
 """
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import uuid
 import warnings
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
 
-from ..atomic import write_json
-from ..defaults import SPLIT_FRACTIONS
-from ..labels import resolve_label
+from .splits import SPLITS, split_identities  # noqa: F401 - split_identities: also importable from here
+
 __all__ = [
-    "FORMAT_VERSION", "SPLITS", "StoreWriter", "ClipDataset", "first_frame",
+    "FORMAT_VERSION", "SPLITS", "ClipDataset", "first_frame",
     "load_meta", "store_info", "split_identities", "to_model_video",
 ]
 
 FORMAT_VERSION = 1
-SPLITS: tuple[str, ...] = ("train", "val", "test")
 _MISSING_HINT = ("run `imaginator-lite data synth --kind faces --out {root}` (synthetic) or "
                  "`imaginator-lite data convert <dataset> SRC --out {root}` first")
 
 
-# ----------------------------------------------------------------------------- splits
+# ----------------------------------------------------------------------------- reading the files
 
-def split_identities(identities, fractions: Sequence[float] = SPLIT_FRACTIONS,
-                     seed: int = 0) -> dict[str, list]:
-    """Disjoint train/val/test identity lists; `identities` is a count n (-> 0..n-1) or a sequence.
-
-    Largest-remainder rounding; every split with a non-zero fraction gets at least one
-    identity when there are enough identities.
-    """
-    if isinstance(identities, (int, np.integer)):
-        pool = list(range(int(identities)))
-    else:
-        pool = sorted(set(identities), key=lambda v: (str(type(v)), v))
-    fractions = [float(f) for f in fractions]
-    if len(fractions) != len(SPLITS) or min(fractions) < 0 or sum(fractions) <= 0:
-        raise ValueError(f"fractions must be three non-negative numbers (train, val, test), got {fractions}")
-    total = sum(fractions)
-    fractions = [f / total for f in fractions]
-    n = len(pool)
-    raw = [f * n for f in fractions]
-    counts = [int(np.floor(r)) for r in raw]
-    for i in sorted(range(3), key=lambda i: raw[i] - counts[i], reverse=True)[: n - sum(counts)]:
-        counts[i] += 1
-    for i in range(3):  # give empty non-zero splits one identity, taken from the largest split
-        if fractions[i] > 0 and counts[i] == 0 and n >= sum(f > 0 for f in fractions):
-            donor = int(np.argmax(counts))
-            counts[donor] -= 1
-            counts[i] += 1
-    order = np.random.default_rng(seed).permutation(n)
-    shuffled = [pool[j] for j in order]
-    out, start = {}, 0
-    for name, count in zip(SPLITS, counts):
-        out[name] = sorted(shuffled[start:start + count], key=lambda v: (str(type(v)), v))
-        start += count
-    return out
-
-
-# ----------------------------------------------------------------------------- file helpers
-
-def _fsync_dir(path: Path) -> None:
-    """fsync a directory entry (no-op where the platform does not allow it)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _read_json(path: Path):
+def read_json(path: Path):
+    """A JSON file of the store (or of a writer's journal)."""
     with open(path, encoding="utf-8") as f:
         return json.load(f)
 
@@ -104,21 +48,22 @@ def load_meta(root) -> dict:
     if not meta_path.is_file():
         raise FileNotFoundError(f"{meta_path} is missing, so {root} is not a complete clip store; "
                                 + _MISSING_HINT.format(root=root))
-    meta = _read_json(meta_path)
+    meta = read_json(meta_path)
     if meta.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{meta_path} has format_version {meta.get('format_version')!r}, this "
                          f"imaginator-lite reads {FORMAT_VERSION}; re-create the store")
     return meta
 
 
-def _load_index(root: Path, split: str) -> list[dict]:
+def load_index(root: Path, split: str) -> list[dict]:
+    """index.json of one split: a dict per clip (offset, n_frames, label, label_name, identity, source)."""
     path = root / split / "index.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing; the store at {root} is incomplete, re-create it")
-    return _read_json(path)
+    return read_json(path)
 
 
-def _load_frames(root: Path, split: str, image_size: int) -> np.ndarray:
+def load_frames(root: Path, split: str, image_size: int) -> np.ndarray:
     """Memory-mapped (total_frames, H, W, 3) uint8 frames of one split (copy-on-write, read-only file)."""
     path = root / split / "frames.npy"
     if not path.is_file():
@@ -136,7 +81,7 @@ def store_info(root) -> dict:
     info = dict(root=str(root), classes=meta["classes"], image_size=meta["image_size"],
                 kind=meta.get("kind"), source=meta.get("source"), splits={})
     for split in meta.get("split_names", SPLITS):
-        index = _load_index(root, split)
+        index = load_index(root, split)
         lengths = [c["n_frames"] for c in index]
         per_class = {name: 0 for name in meta["classes"]}
         for c in index:
@@ -146,212 +91,6 @@ def store_info(root) -> dict:
             min_frames=min(lengths, default=0), max_frames=max(lengths, default=0),
             identities=len({str(c["identity"]) for c in index}), per_class=per_class)
     return info
-
-
-# ----------------------------------------------------------------------------- writer
-
-class StoreWriter:
-    """Stream clips into a new store at `root`; `commit()` publishes it atomically.
-
-    `add(clip (T, H, W, 3) uint8, label, identity, source, split)` appends a clip;
-    `mark_done(source_key)` checkpoints so a re-run with `resume=True` skips that source.
-    As a context manager it commits on success; on an exception the target is untouched
-    (the work folder is kept for resuming when `resume=True`, removed otherwise).
-    """
-
-    def __init__(self, root, classes: Sequence[str], image_size: int, source: str = "",
-                 resume: bool = True, extra_meta: dict | None = None):
-        self.root = Path(root)
-        self.work = self.root.with_name(self.root.name + ".work")
-        self.classes = list(classes)
-        self.image_size = int(image_size)
-        self.source = source
-        self.resume = resume
-        self.extra_meta = dict(extra_meta or {})
-        self._config = dict(format_version=FORMAT_VERSION, classes=self.classes, image_size=self.image_size)
-        self._frame_bytes = self.image_size * self.image_size * 3
-        self.clips: dict[str, list[dict]] = {s: [] for s in SPLITS}
-        self.frame_counts = {s: 0 for s in SPLITS}
-        self.done: dict[str, int] = {}
-        self.changed = False
-        self.resumed_from = None  # "work" | "store" | None
-        self._files = {}
-        self._closed = False
-        self._open()
-
-    # -- setup
-    def _open(self) -> None:
-        self.root.parent.mkdir(parents=True, exist_ok=True)
-        journal_path = self.work / "journal.json"
-        if self.resume and journal_path.is_file() and self._try_resume_work(journal_path):
-            self.resumed_from, self.changed = "work", True
-        else:
-            if self.work.exists():
-                shutil.rmtree(self.work)
-            self.work.mkdir(parents=True)
-            if self.resume and self._try_seed_from_store():
-                self.resumed_from = "store"
-        for split in SPLITS:
-            path = self.work / f"{split}.bin"
-            f = open(path, "r+b" if path.exists() else "w+b")
-            f.truncate(self.frame_counts[split] * self._frame_bytes)  # drop bytes past the checkpoint
-            f.seek(0, os.SEEK_END)
-            self._files[split] = f
-        self._checkpoint()
-
-    def _try_resume_work(self, journal_path: Path) -> bool:
-        try:
-            journal = _read_json(journal_path)
-        except (OSError, ValueError):
-            return False
-        if journal.get("config") != self._config:
-            return False
-        self.clips = {s: journal["clips"].get(s, []) for s in SPLITS}
-        self.frame_counts = {s: int(journal["frames"].get(s, 0)) for s in SPLITS}
-        self.done = dict(journal.get("done", {}))
-        return all((self.work / f"{s}.bin").is_file() or self.frame_counts[s] == 0 for s in SPLITS)
-
-    def _try_seed_from_store(self) -> bool:
-        """Start from an existing complete store with the same classes/size (to add new sources)."""
-        try:
-            meta = load_meta(self.root)
-        except (FileNotFoundError, ValueError):
-            return False
-        if meta["classes"] != self.classes or meta["image_size"] != self.image_size:
-            return False
-        sources_path = self.root / "sources.json"
-        if not sources_path.is_file():
-            return False
-        for split in SPLITS:
-            self.clips[split] = _load_index(self.root, split)
-            frames = _load_frames(self.root, split, self.image_size)
-            self.frame_counts[split] = int(frames.shape[0])
-            with open(self.work / f"{split}.bin", "wb") as f:
-                for start in range(0, frames.shape[0], 1024):
-                    f.write(np.ascontiguousarray(frames[start:start + 1024]).tobytes())
-        self.done = dict(_read_json(sources_path).get("done", {}))
-        return True
-
-    def _checkpoint(self) -> None:
-        """Flush frame files and write the journal atomically (the resume point)."""
-        for f in self._files.values():
-            f.flush()
-            os.fsync(f.fileno())
-        write_json(self.work / "journal.json", dict(config=self._config, clips=self.clips,
-                                                      frames=self.frame_counts, done=self.done))
-
-    # -- streaming API
-    def is_done(self, source_key: str) -> bool:
-        """True when `source_key` was marked done in this or an earlier (interrupted) run."""
-        return str(source_key) in self.done
-
-    def add(self, clip: np.ndarray, label, identity, source: str = "", split: str = "train") -> None:
-        """Append one clip, uint8 (T, H, W, 3); `label` is a class name or index."""
-        if self._closed:
-            raise ValueError("StoreWriter is closed; create a new one")
-        if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
-        clip = np.asarray(clip)
-        expected = (self.image_size, self.image_size, 3)
-        if clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[1:] != expected or clip.shape[0] < 1:
-            raise ValueError(f"clip must be uint8 (T, {self.image_size}, {self.image_size}, 3) with T >= 1, "
-                             f"got {clip.dtype} {clip.shape}; resize frames to the store's image_size")
-        label = resolve_label(label if isinstance(label, str) else int(label), self.classes)
-        if isinstance(identity, np.integer):
-            identity = int(identity)
-        self._files[split].write(np.ascontiguousarray(clip).tobytes())
-        self.clips[split].append(dict(offset=self.frame_counts[split], n_frames=int(clip.shape[0]),
-                                      label=label, label_name=self.classes[label],
-                                      identity=identity, source=str(source)))
-        self.frame_counts[split] += int(clip.shape[0])
-        self.changed = True
-
-    def mark_done(self, source_key: str, n_clips: int = 1) -> None:
-        """Record that `source_key` is fully converted and checkpoint (flush + journal)."""
-        self.done[str(source_key)] = int(n_clips)
-        self.changed = True
-        self._checkpoint()
-
-    @property
-    def n_clips(self) -> int:
-        return sum(len(v) for v in self.clips.values())
-
-    # -- finishing
-    def _close_files(self) -> None:
-        for f in self._files.values():
-            f.close()
-        self._files = {}
-        self._closed = True
-
-    def abort(self) -> None:
-        """Drop everything written by this writer; the target store is untouched."""
-        if not self._closed:
-            self._close_files()
-        shutil.rmtree(self.work, ignore_errors=True)
-
-    def commit(self) -> Path:
-        """Publish the store atomically at `root` (replacing an old one) and remove the work folder."""
-        if self._closed:
-            raise ValueError("StoreWriter is already closed")
-        self._checkpoint()
-        self._close_files()
-        if not self.changed and (self.root / "meta.json").is_file():
-            shutil.rmtree(self.work, ignore_errors=True)  # nothing new: keep the store byte for byte
-            return self.root
-        tmp = self.root.with_name(f".{self.root.name}.tmp-{uuid.uuid4().hex[:8]}")
-        try:
-            self._build(tmp)
-            self._publish(tmp)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(self.work, ignore_errors=True)
-        return self.root
-
-    def _build(self, tmp: Path) -> None:
-        tmp.mkdir()
-        shape_tail = (self.image_size, self.image_size, 3)
-        for split in SPLITS:
-            (tmp / split).mkdir()
-            shape = (self.frame_counts[split], *shape_tail)
-            with open(tmp / split / "frames.npy", "wb") as out, open(self.work / f"{split}.bin", "rb") as src:
-                np.lib.format.write_array_header_1_0(
-                    out, dict(descr=np.dtype(np.uint8).str, fortran_order=False, shape=shape))
-                shutil.copyfileobj(src, out, length=16 << 20)
-                out.flush()
-                os.fsync(out.fileno())
-            write_json(tmp / split / "index.json", self.clips[split], indent=1)
-            _fsync_dir(tmp / split)
-        meta = dict(format_version=FORMAT_VERSION, classes=self.classes, image_size=self.image_size,
-                    kind=self.extra_meta.get("kind", "clips"), source=self.source,
-                    split_names=list(SPLITS),
-                    splits={s: dict(clips=len(self.clips[s]), frames=self.frame_counts[s]) for s in SPLITS},
-                    **{k: v for k, v in self.extra_meta.items() if k != "kind"})
-        write_json(tmp / "sources.json", dict(done=self.done), indent=1)
-        write_json(tmp / "meta.json", meta, indent=1)  # written last: its presence marks a complete store
-        _fsync_dir(tmp)
-
-    def _publish(self, tmp: Path) -> None:
-        old = None
-        if self.root.exists():
-            old = self.root.with_name(f".{self.root.name}.old-{uuid.uuid4().hex[:8]}")
-            os.rename(self.root, old)
-        os.rename(tmp, self.root)
-        _fsync_dir(self.root.parent)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def __enter__(self) -> "StoreWriter":
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc_type is None:
-            self.commit()
-        elif self.resume:
-            if not self._closed:
-                self._close_files()  # keep the work folder: the journal is the resume point
-        else:
-            self.abort()
-        return False
 
 
 # ----------------------------------------------------------------------------- reading
@@ -404,7 +143,7 @@ class ClipDataset(torch.utils.data.Dataset):
         self.classes = list(self.meta["classes"])
         self.image_size = int(self.meta["image_size"])
         self.rng = np.random.default_rng(seed)
-        index = _load_index(self.root, split)
+        index = load_index(self.root, split)
         short = [c for c in index if c["n_frames"] < self.frames]
         if short:
             names = ", ".join(f"{c['source'] or c['offset']} ({c['n_frames']})" for c in short[:10])
@@ -417,7 +156,7 @@ class ClipDataset(torch.utils.data.Dataset):
         self.labels = np.array([c["label"] for c in self.clips], dtype=np.int64)
         self.identities = np.array([c["identity"] for c in self.clips])
         self.sources = [c["source"] for c in self.clips]
-        self.data = _load_frames(self.root, split, self.image_size)
+        self.data = load_frames(self.root, split, self.image_size)
         self._staging = None  # uint8 gather buffer of get_batch (not shared across threads)
 
     def __len__(self) -> int:
@@ -450,14 +189,15 @@ class ClipDataset(torch.utils.data.Dataset):
         i = i % len(self)
         return to_model_video(self.window(i)), torch.tensor(self.labels[i], dtype=torch.int64)
 
-    def get_batch(self, indices, generator=None, out: torch.Tensor | None = None):
+    def get_batch(self, indices, window_rng: np.random.Generator | int | None = None,
+                  out: torch.Tensor | None = None):
         """Videos (B, 3, T, H, W) float32 in [-1, 1] and labels (B,) int64 for clip `indices`.
 
-        `generator`: np.random.Generator or int seed for the windows (default: the dataset's).
+        `window_rng`: a numpy Generator, or an int seed of one, that picks the windows (default: the dataset's).
         `out`: optional (B, 3, T, H, W) float32 buffer to fill (faster; it is overwritten).
         """
-        rng = self.rng if generator is None else (
-            generator if isinstance(generator, np.random.Generator) else np.random.default_rng(generator))
+        rng = self.rng if window_rng is None else (
+            window_rng if isinstance(window_rng, np.random.Generator) else np.random.default_rng(window_rng))
         indices = np.asarray(indices, dtype=np.int64).reshape(-1)
         shape = (len(indices), self.frames, self.image_size, self.image_size, 3)
         if self._staging is None or self._staging.shape != shape:

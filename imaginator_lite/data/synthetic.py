@@ -18,7 +18,8 @@ import numpy as np
 
 from ..defaults import SPLIT_FRACTIONS, SYNTHETIC_IDENTITIES
 from ..labels import ACTIONS, EXPRESSIONS, resolve_label
-from .store import StoreWriter, split_identities
+from .splits import split_identities
+from .store_writer import StoreWriter
 
 __all__ = [
     "render_faces", "render_actions", "render_clips", "make_synthetic_store",
@@ -185,8 +186,8 @@ def _face_static(face: dict, coords: np.ndarray, pixel: float) -> np.ndarray:
     return image
 
 
-def _expression_curve(rng: np.random.Generator, frames: int) -> np.ndarray:
-    """Per-frame intensity (T,) rising smoothly from 0 at frame 0 to a jittered apex."""
+def _expression_intensity(rng: np.random.Generator, frames: int) -> np.ndarray:
+    """Per-frame intensity of the expression (T,), 0 = neutral, 1 = the apex: rising smoothly from 0 at frame 0 to a jittered apex."""
     onset = rng.uniform(0.05, 0.30)
     duration = rng.uniform(0.35, 0.60)
     apex = rng.uniform(0.85, 1.0)
@@ -195,16 +196,17 @@ def _expression_curve(rng: np.random.Generator, frames: int) -> np.ndarray:
     return (apex * s * s * (3 - 2 * s)).astype(np.float32)
 
 
-def _render_face_clip(face: dict, expression: str, curve: np.ndarray,
+def _render_face_clip(face: dict, expression: str, intensity: np.ndarray,
                       coords: np.ndarray, pixel: float, static: np.ndarray) -> np.ndarray:
-    """One face clip as float32 (T, H, W, 3) in [0, 1]."""
-    frames = len(curve)
+    """One face clip as float32 (T, H, W, 3) in [0, 1]; `intensity` (T,) moves each feature from neutral to
+    the expression's apex."""
+    frames = len(intensity)
     video = np.repeat(static[None], frames, axis=0)
     apex = _EXPRESSION_APEX[expression]
     k = face["scale"]
-    s = curve[:, None, None]
+    s = intensity[:, None, None]
 
-    def param(name):
+    def param(name):  # a feature (e.g. "curve", the mouth's curvature) at this clip's intensity, per frame
         return _NEUTRAL_APEX[name] + s * (apex[name] - _NEUTRAL_APEX[name])
 
     line_min = 0.6 * pixel
@@ -234,7 +236,7 @@ def _render_face_clip(face: dict, expression: str, curve: np.ndarray,
     video[:, rows, cols] = band
 
     my, mw = face["mouth_y"], face["mouth_w"] * param("width")
-    curve_k = (face["mouth_curve"] + param("curve")) * k
+    mouth_curvature = (face["mouth_curve"] + param("curve")) * k
     opening = param("open") * k
     asym = param("asym") * k
     rows = _band(my - 0.28 * k, my + 0.25 * k, coords)
@@ -244,7 +246,7 @@ def _render_face_clip(face: dict, expression: str, curve: np.ndarray,
     u = (x - cx) / mw
     profile = np.sqrt(np.maximum(1.0 - u * u, 0.0))
     side_lift = 0.5 * (u + 1.0)
-    base = my - curve_k * u * u - asym * side_lift
+    base = my - mouth_curvature * u * u - asym * side_lift
     upper = base - (0.5 * opening + 0.6 * asym * side_lift) * profile
     lower = base + 0.5 * opening * profile
     dy = np.maximum(upper - y, y - lower)
@@ -268,8 +270,8 @@ def render_faces(identities, labels, image_size: int = 64, frames: int = 32, see
         return face, _face_static(face, coords, pixel)
 
     def clip(face, static, expression, rng, coords, pixel):
-        curve = _expression_curve(rng, frames)
-        return _render_face_clip(face, expression, curve, coords, pixel, static)
+        intensity = _expression_intensity(rng, frames)
+        return _render_face_clip(face, expression, intensity, coords, pixel, static)
 
     return _render_many("faces", EXPRESSIONS, identities, labels, clip_indices, image_size, frames, seed,
                         appearance, clip)

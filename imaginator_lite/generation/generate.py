@@ -23,7 +23,7 @@ def prepare_image(image: torch.Tensor | str | os.PathLike, size: int, crop_face:
         if crop_face:
             from .photos import prepare_photo
             return prepare_photo(image, size).image
-        from .viz import load_image
+        from .photos import load_image
         return load_image(Path(image), size)
     image = torch.as_tensor(image).float()
     if image.dim() == 4 and image.shape[0] == 1:

@@ -1,4 +1,5 @@
-"""A real photo as the generator's input: find the face with OpenCV's bundled Haar cascade (the face tracker
+"""Photos, read, found and cropped. `load_image`: an image file as the generator's input, centre-cropped.
+`prepare_photo`: a real photo as the generator's input: find the face with OpenCV's bundled Haar cascade (the face tracker
 the converters use), crop a square around it and resize it to the model's size. Without a face in the photo
 it falls back to the centre square and says so: a whole portrait shrunk to 32x32 leaves the face a few pixels
 wide, and the label changes the clip less (notebook 06 measures it).
@@ -15,7 +16,8 @@ import torch
 
 from ..data.importers.video_io import Box, center_box, crop_resize, detect_face_box, face_detector_problem
 
-__all__ = ["PreparedPhoto", "read_photo", "prepare_photo", "plot_photo_crop", "is_face_model", "sample_photos"]
+__all__ = ["PreparedPhoto", "read_photo", "load_image", "pil_to_tensor", "to_rgb8", "prepare_photo", "plot_photo_crop",
+           "is_face_model", "sample_photos"]
 
 
 def is_face_model(class_names) -> bool:
@@ -58,6 +60,47 @@ def read_photo(source: str | os.PathLike | bytes | np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array[:, :, :3])
 
 
+#: PIL modes of greyscale images deeper than 8 bits, with the value that means white.
+_DEEP_MODES = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 65535.0, "I": 65535.0, "F": 1.0}
+
+
+def to_rgb8(img):
+    """A PIL image as 8-bit RGB; 16-bit (and 32-bit) greyscale is scaled to 0..255, not clipped."""
+    from PIL import Image
+
+    if img.mode in _DEEP_MODES:
+        white = _DEEP_MODES[img.mode]
+        scaled = np.clip(np.asarray(img, dtype=np.float64) * (255.0 / white), 0, 255).round().astype(np.uint8)
+        img = Image.fromarray(scaled, mode="L")
+    return img.convert("RGB")
+
+
+def pil_to_tensor(img, size: int) -> torch.Tensor:
+    """A PIL image -> (3, size, size) float in [-1, 1]: RGB, centre-cropped to square, resized."""
+    from PIL import Image
+
+    img = to_rgb8(img)
+    w, h = img.size
+    s = min(w, h)
+    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
+    return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 127.5 - 1.0
+
+
+def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
+    """Read an image file as (3, size, size) float in [-1, 1] (centre-cropped to square, resized)."""
+    from PIL import Image
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    try:
+        img = Image.open(path)
+        img.load()
+    except Exception as exc:
+        raise ValueError(f"could not read {path} as an image ({exc})") from exc
+    return pil_to_tensor(img, size)
+
+
 def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, crop_face: bool = True,
                   enlarge: float = 1.4) -> PreparedPhoto:
     """The generator's input from a photo: the largest face's square (enlarged by `enlarge`, so brows, mouth
@@ -86,7 +129,7 @@ def plot_photo_crop(prepared: PreparedPhoto, title: str = "", path: str | os.Pat
     """The photo with the cut-out box drawn on it, beside the model-size input it became; a Figure."""
     from matplotlib.patches import Rectangle
 
-    from .viz import new_figure, save_figure, to_uint8_frames
+    from .viz import finish_figure, new_figure, to_uint8_frames
 
     fig = new_figure((6.4, 3.2))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
@@ -103,10 +146,7 @@ def plot_photo_crop(prepared: PreparedPhoto, title: str = "", path: str | os.Pat
     right.set_axis_off()
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
+    return finish_figure(fig, path)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import torch
 from einops import rearrange
 
 from ..atomic import atomic_path
+from ..defaults import STUDY_REFERENCE
 from ..evaluation.baselines import BASELINES
-from ..evaluation.metric_registry import COMPARISON_PANELS, METRICS
-from ..evaluation.metric_registry import STUDY_PANELS as STUDY_PANEL_KEYS
+from ..evaluation.metric_registry import COMPARISON_PANELS, METRICS, STUDY_PANELS
 
 
 def to_uint8_frames(video: torch.Tensor | np.ndarray) -> np.ndarray:
@@ -95,47 +95,6 @@ def save_video(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: 
     raise ValueError(f"unsupported video file type {suffix!r} for {path}; use .gif or .mp4")
 
 
-#: PIL modes of greyscale images deeper than 8 bits, with the value that means white.
-_DEEP_MODES = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 65535.0, "I": 65535.0, "F": 1.0}
-
-
-def to_rgb8(img):
-    """A PIL image as 8-bit RGB; 16-bit (and 32-bit) greyscale is scaled to 0..255, not clipped."""
-    from PIL import Image
-
-    if img.mode in _DEEP_MODES:
-        white = _DEEP_MODES[img.mode]
-        scaled = np.clip(np.asarray(img, dtype=np.float64) * (255.0 / white), 0, 255).round().astype(np.uint8)
-        img = Image.fromarray(scaled, mode="L")
-    return img.convert("RGB")
-
-
-def pil_to_tensor(img, size: int) -> torch.Tensor:
-    """A PIL image -> (3, size, size) float in [-1, 1]: RGB, centre-cropped to square, resized."""
-    from PIL import Image
-
-    img = to_rgb8(img)
-    w, h = img.size
-    s = min(w, h)
-    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
-    return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 127.5 - 1.0
-
-
-def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
-    """Read an image file as (3, size, size) float in [-1, 1] (centre-cropped to square, resized)."""
-    from PIL import Image
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"image not found: {path}")
-    try:
-        img = Image.open(path)
-        img.load()
-    except Exception as exc:
-        raise ValueError(f"could not read {path} as an image ({exc})") from exc
-    return pil_to_tensor(img, size)
-
-
 def gif_bytes(frames: np.ndarray | torch.Tensor, fps: int = 8, scale: int = 2) -> bytes:
     """(T, H, W, 3) uint8 frames (or a (3, T, H, W) video) as looping GIF bytes, upscaled `scale` times."""
     import io
@@ -177,6 +136,14 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 90) -> Path:
     return path
 
 
+def finish_figure(fig, path: str | os.PathLike | None = None):
+    """The last steps of every plot: tight layout, written atomically to `path` when one is given; the Figure."""
+    fig.tight_layout()
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
 def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = None):
     """Model vs baselines on held-out clips: SSIM per frame, L1 where the face moves, Frechet distance.
 
@@ -211,15 +178,13 @@ def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = N
         for i, v in enumerate(values):
             ax.annotate(f"{v:.3g}", (i, v), ha="center", va="bottom", fontsize=7)
         ax.margins(y=0.12)
-    fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
+    return finish_figure(fig, path)
 
 
-LOSS_PANELS = (("l1", "L1 between generated and true clip", ("l1",), None),
-               ("adversarial", "G's adversarial terms", ("g_video", "g_image"), math.log(2)),
-               ("discriminators", "D losses (real + fake)", ("d_video", "d_image"), 2 * math.log(2)))
+#: One panel each: (title, logged losses drawn in it, the value a loss has at chance or None).
+LOSS_PANELS = (("L1 between generated and true clip", ("l1",), None),
+               ("G's adversarial terms", ("g_video", "g_image"), math.log(2)),
+               ("D losses (real + fake)", ("d_video", "d_image"), 2 * math.log(2)))
 
 
 def loss_curve_figure(history: Sequence[Mapping[str, Any]]):
@@ -227,7 +192,7 @@ def loss_curve_figure(history: Sequence[Mapping[str, Any]]):
     losses against step; a dotted line marks each adversarial loss at chance (a D that cannot tell)."""
     fig = new_figure((10.5, 3.2))
     steps = [h["step"] for h in history]
-    for ax, (_, title, keys, chance) in zip(fig.subplots(1, len(LOSS_PANELS)), LOSS_PANELS):
+    for ax, (title, keys, chance) in zip(fig.subplots(1, len(LOSS_PANELS)), LOSS_PANELS):
         for key in keys:
             values = [h.get(key) for h in history]
             if any(v is not None for v in values):
@@ -296,17 +261,16 @@ def plot_frame_grid(videos: torch.Tensor, ncols: int, row_labels: Sequence[str],
     return fig
 
 
-STUDY_PANELS = tuple((key, METRICS[key].title) for key in STUDY_PANEL_KEYS)
-
-
 def plot_study(stats: Mapping[str, Mapping[str, Mapping[str, float]]], path: str | os.PathLike | None = None,
-               panels: Sequence[tuple[str, str]] = STUDY_PANELS):
-    """Bars of the mean per variant with the seed std as error bars and the value on each bar.
+               panels: Sequence[str] = STUDY_PANELS, reference: str = STUDY_REFERENCE):
+    """Bars of the mean per variant with the seed std as error bars and the value on each bar; the
+    `reference` variant (the one the study compares every other with) in colour.
 
-    stats: {variant: {metric: {mean, std, n, ...}}} as in the study's summary["stats"].
+    stats: {variant: {metric: {mean, std, n, ...}}} as in the study's summary["stats"]; panels: metric keys
+    of the registry (titled by it).
     """
     names = list(stats)
-    panels = [(k, t) for k, t in panels if any(k in stats[n] for n in names)]
+    panels = [(k, METRICS[k].title) for k in panels if any(k in stats[n] for n in names)]
     fig = new_figure((4.3 * len(panels), 3.6))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (key, title) in zip(axes, panels):
@@ -314,7 +278,7 @@ def plot_study(stats: Mapping[str, Mapping[str, Mapping[str, float]]], path: str
         means = [stats[n][key]["mean"] for n in present]
         stds = [stats[n][key]["std"] for n in present]
         ax.bar(range(len(present)), means, yerr=stds, capsize=3,
-               color=["C0" if n == "full" else "0.6" for n in present])
+               color=["C0" if n == reference else "0.6" for n in present])
         ax.set_xticks(range(len(present)), [f"{n}\n(n={stats[n][key]['n']})" for n in present], fontsize=7,
                       rotation=45, ha="right", rotation_mode="anchor")
         ax.set_title(title, fontsize=9)
@@ -322,7 +286,4 @@ def plot_study(stats: Mapping[str, Mapping[str, Mapping[str, float]]], path: str
         for i, (m, s) in enumerate(zip(means, stds)):
             ax.annotate(f"{m:.3g}", (i, m + s), ha="center", va="bottom", fontsize=7)
         ax.margins(y=0.15)
-    fig.tight_layout()
-    if path is not None:
-        save_figure(fig, path)
-    return fig
+    return finish_figure(fig, path)

@@ -15,7 +15,8 @@ from typing import Mapping, Sequence
 import torch
 
 from .generate import generate
-from .viz import pil_to_tensor, save_gif, save_mp4, to_uint8_frames
+from .photos import pil_to_tensor
+from .viz import save_gif, save_mp4, to_uint8_frames
 
 UPLOAD_PREFIX = "upload: "
 

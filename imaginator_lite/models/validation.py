@@ -13,7 +13,7 @@ def check_image(image: torch.Tensor, image_size: int, what: str = "image") -> No
     if image.shape[2] != image_size or image.shape[3] != image_size:
         raise ValueError(
             f"{what} is {image.shape[2]}x{image.shape[3]} but this model expects {image_size}x{image_size}; "
-            f"resize it (e.g. imaginator_lite.generation.viz.load_image(path, size={image_size})) or pick a matching preset"
+            f"resize it (e.g. imaginator_lite.generation.photos.load_image(path, size={image_size})) or pick a matching preset"
         )
 
 

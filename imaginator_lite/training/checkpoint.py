@@ -1,8 +1,9 @@
 """One training-checkpoint format, written atomically, and `load_generator` for ours or official files.
 
 A checkpoint is a dict: format tag, model config, train config, G/D_V/D_I weights, optimiser and
-GradScaler states, step/epoch, every RNG state (torch CPU/CUDA, numpy, random, sampler) and the
-metrics history. `load_generator` also accepts an official generator .pth (paper preset).
+GradScaler states, step/epoch, the global RNG states (torch CPU/CUDA, numpy, random), the run's own
+random streams (noise, frame picks, epoch order, windows: "random_streams", read under its old name
+"sampler" too) and the metrics history. `load_generator` also accepts an official generator .pth (paper preset).
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from ..models.config import ModelConfig
 from ..models.generator import Generator
 
 FORMAT_TAG = "imaginator-lite-checkpoint/1"
+#: The key of the run's random streams, and the names it had in earlier checkpoints.
+RANDOM_STREAMS_KEY, LEGACY_RANDOM_STREAMS_KEYS = "random_streams", ("sampler",)
 
 
 def capture_rng_states() -> dict[str, Any]:
@@ -49,7 +52,7 @@ def save_checkpoint(path: str | os.PathLike, *, model_cfg: ModelConfig, generato
                     video_disc: torch.nn.Module | None = None, image_disc: torch.nn.Module | None = None,
                     optimizers: Mapping[str, torch.optim.Optimizer] | None = None,
                     scaler: Any = None, train_cfg: Mapping[str, Any] | None = None, step: int = 0,
-                    epoch: int = 0, sampler_state: Mapping[str, Any] | None = None,
+                    epoch: int = 0, random_streams: Mapping[str, Any] | None = None,
                     history: list[dict[str, Any]] | None = None,
                     extra: Mapping[str, Any] | None = None) -> Path:
     """Write a full training checkpoint atomically; returns the path."""
@@ -71,7 +74,7 @@ def save_checkpoint(path: str | os.PathLike, *, model_cfg: ModelConfig, generato
         "step": int(step),
         "epoch": int(epoch),
         "rng": capture_rng_states(),
-        "sampler": dict(sampler_state or {}),
+        RANDOM_STREAMS_KEY: dict(random_streams or {}),
         "history": list(history or []),
         "extra": dict(extra or {}),
     }
@@ -104,6 +107,14 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         if obj.get(key) is None:
             raise ValueError(f"checkpoint {path} has no {key!r} entry; it is incomplete")
     return obj
+
+
+def random_streams_of(ckpt: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's random streams saved in a loaded checkpoint (under their old key in older ones); {} if none."""
+    for key in (RANDOM_STREAMS_KEY, *LEGACY_RANDOM_STREAMS_KEYS):
+        if ckpt.get(key):
+            return dict(ckpt[key])
+    return {}
 
 
 def model_config_of(ckpt: Mapping[str, Any]) -> ModelConfig:

@@ -26,7 +26,7 @@ from ..device import resolve_device, resolve_precision
 from ..models.config import ModelConfig
 from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
 from ..models.generator import Generator
-from .checkpoint import load_checkpoint, model_config_of, restore_rng_states, save_checkpoint
+from .checkpoint import load_checkpoint, model_config_of, random_streams_of, restore_rng_states, save_checkpoint
 from .config import TrainConfig
 from .distributed import (check_global_batch, check_same_device_type, init_distributed, mean_over_ranks, share_of,
                           synchronise_batchnorm)
@@ -99,8 +99,8 @@ class Trainer:
     """
 
     def __init__(self, model_cfg: ModelConfig, train_cfg: TrainConfig | None = None, dataset: Any = None) -> None:
-        self.model_cfg, self.cfg = model_cfg, train_cfg or TrainConfig()
-        cfg = self.cfg
+        self.model_cfg, self.train_cfg = model_cfg, train_cfg or TrainConfig()
+        cfg = self.train_cfg
         self.device = resolve_device(cfg.device)
         self.ranks = init_distributed(self.device)  # one process unless torchrun started several
         check_global_batch(cfg.batch_size, self.ranks)
@@ -128,6 +128,9 @@ class Trainer:
         self._read = BatchReader(dataset) if dataset is not None else None
         self.sampler = EpochSampler(len(dataset), cfg.batch_size, cfg.seed + 3) if dataset is not None else None
         self.step, self.history, self.stopped_early = 0, [], False
+        #: The networks' buffers as they were before this step's in-place updates (set by train_step; put back
+        #: by _finite_or_raise when a loss is not finite).
+        self._buffer_snapshot: list[torch.Tensor] = []
         self.outputs = RunOutputs(cfg.out_dir if self.ranks.is_main else None)
 
     def _data_parallel(self, module: nn.Module) -> nn.Module:
@@ -148,15 +151,15 @@ class Trainer:
 
     @property
     def checkpoint_path(self) -> Path | None:
-        return Path(self.cfg.out_dir) / "checkpoint.pt" if self.cfg.out_dir else None
+        return Path(self.train_cfg.out_dir) / "checkpoint.pt" if self.train_cfg.out_dir else None
 
     @property
     def total_steps(self) -> int:
-        if self.cfg.steps is not None:
-            return int(self.cfg.steps)
+        if self.train_cfg.steps is not None:
+            return int(self.train_cfg.steps)
         if self.sampler is None:
             raise ValueError("epochs need a dataset to count batches")
-        return int(math.ceil(self.cfg.epochs * self.sampler.batches_per_epoch))
+        return int(math.ceil(self.train_cfg.epochs * self.sampler.batches_per_epoch))
 
     # ------------------------------------------------------------------ one step
     def _finite_or_raise(self, losses: Mapping[str, torch.Tensor]) -> dict[str, float]:
@@ -186,7 +189,7 @@ class Trainer:
         videos, labels, z = (share_of(t, self.ranks) for t in (videos, labels, z))
         videos = videos.to(self.device, non_blocking=True).float()
         labels = labels.to(self.device, non_blocking=True).long()
-        if self.cfg.channels_last:
+        if self.train_cfg.channels_last:
             videos = videos.contiguous(memory_format=torch.channels_last_3d)
         return StepBatch(videos, labels, z, fake_t, real_t)
 
@@ -198,7 +201,7 @@ class Trainer:
         self._buffer_snapshot = [b.detach().clone() for b in self._buffers()]
         nets = self.compiled
         values = gan_step(nets["G"], nets.get("D_V"), nets.get("D_I"), self.optimizers, batch,
-                          l1_weight=self.cfg.l1_weight, adversarial=self.cfg.adversarial,
+                          l1_weight=self.train_cfg.l1_weight, adversarial=self.train_cfg.adversarial,
                           autocast=lambda: autocast_context(self.device, self.precision),
                           check=self._finite_or_raise, scaler=self.scaler)
         self.step += 1
@@ -218,7 +221,7 @@ class Trainer:
         target = self.step + int(steps) if steps is not None else self.total_steps
         self.outputs.open(self.history)
         bar = tqdm(total=target, initial=self.step, desc="train", unit="step", dynamic_ncols=True,
-                   disable=not (self.cfg.progress and self.ranks.is_main))
+                   disable=not (self.train_cfg.progress and self.ranks.is_main))
         log = log if self.ranks.is_main else None
         self.stopped_early = False
         try:
@@ -235,7 +238,7 @@ class Trainer:
         return self.history
 
     def _loop(self, target: int, bar: tqdm, time_budget_s: float | None, log: Callable[[str], None] | None) -> None:
-        cfg, started, first, buffer = self.cfg, time.perf_counter(), self.step, None
+        cfg, started, first, buffer = self.train_cfg, time.perf_counter(), self.step, None
         with _DeferredInterrupt() as interrupt:
             while self.step < target:
                 # the loop uses each batch before reading the next, so one buffer serves all
@@ -267,7 +270,7 @@ class Trainer:
     # ------------------------------------------------------------------ outputs and checkpoints
     def fixed_noise_samples(self, count: int | None = None, seed: int = 1234) -> tuple[torch.Tensor, torch.Tensor]:
         """(real, fake) for the first dataset clips with fixed noise; leaves all RNGs untouched."""
-        return fixed_noise_samples(self.G, self.dataset, count or self.cfg.sample_count, seed, self.device)
+        return fixed_noise_samples(self.G, self.dataset, count or self.train_cfg.sample_count, seed, self.device)
 
     def write_pictures(self) -> None:
         """The loss curve and a sample GIF of the current step (rank 0 only)."""
@@ -294,8 +297,8 @@ class Trainer:
         }
         return save_checkpoint(path, model_cfg=self.model_cfg, generator=self.G, video_disc=self.D_V,
                                image_disc=self.D_I, optimizers=self.optimizers, scaler=self.scaler,
-                               train_cfg=self.cfg.to_dict(), step=self.step,
-                               epoch=self.sampler.epoch if self.sampler else 0, sampler_state=streams,
+                               train_cfg=self.train_cfg.to_dict(), step=self.step,
+                               epoch=self.sampler.epoch if self.sampler else 0, random_streams=streams,
                                history=self.history)
 
     def restore(self, ckpt: Mapping[str, Any]) -> None:
@@ -318,7 +321,7 @@ class Trainer:
             self.scaler.load_state_dict(ckpt["scaler"])
         self.step, self.history = int(ckpt.get("step", 0)), list(ckpt.get("history", []))
         restore_rng_states(ckpt.get("rng", {}))
-        streams = ckpt.get("sampler") or {}
+        streams = random_streams_of(ckpt)
         if "noise_generator" in streams:
             self.noise_generator.set_state(streams["noise_generator"])
             self.frame_generator.set_state(streams["frame_generator"])

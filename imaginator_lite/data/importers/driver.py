@@ -10,7 +10,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ...defaults import SPLIT_FRACTIONS
-from ..store import StoreWriter, split_identities
+from ..splits import split_identities
+from ..store_writer import StoreWriter
 
 __all__ = ["ConvertOptions", "SourceItem", "SkipSource", "ConversionSummary", "FaceCropCounter", "run_conversion"]
 

@@ -235,3 +235,18 @@ def test_train_and_resume_with_output_warp(tmp_path, capsys):
     assert main(["train", "--resume", str(out / "checkpoint.pt"), "--output", "warp", "--steps", "3",
                  "--out", str(out)]) == 0
     assert load_checkpoint(out / "checkpoint.pt")["step"] == 3
+
+
+def test_tour_output_warp_reaches_the_settings(monkeypatch, tmp_path):
+    import imaginator_lite.tour as tour
+
+    seen = {}
+
+    def fake_run_tour(out, settings, progress=True):
+        seen["settings"] = settings
+        return {"passed": True}
+
+    monkeypatch.setattr(tour, "run_tour", fake_run_tour)
+    assert main(["tour", "--out", str(tmp_path), "--output", "warp", "--no-progress"]) == 0
+    assert seen["settings"].output == "warp" and seen["settings"].train == tour.TOUR_RECIPE
+    assert tour.TourSettings().output == "paint"

@@ -151,9 +151,10 @@ class ModelConfig:
     # ------------------------------------------------------------------ derived layout
     @property
     def is_official_layout(self) -> bool:
-        """The official MUG network's layout (sizes, classes in the official order, (1+2)D blocks, fusion, paint)."""
+        """The official MUG network's layout (sizes, classes in the official order, (1+2)D blocks, fusion); a warp
+        model of this layout has the same widths, only its last layer's output channels differ."""
         return (self.image_size, self.frames, self.channels, self.dim_z, self.dim_a, self.block, self.fusion,
-                tuple(self.class_names), self.output) == (64, 32, 64, 512, 100, "1+2d", True, EXPRESSIONS, "paint")
+                tuple(self.class_names)) == (64, 32, 64, 512, 100, "1+2d", True, EXPRESSIONS)
 
     @property
     def out_channels(self) -> int:
@@ -206,7 +207,9 @@ class ModelConfig:
                 else:
                     k_t, s_t, p_t = 3, 1, 1
                 k_s, s_s, p_s = 4, 2, 1
-            mid = fixed[i] if fixed is not None else matched_width(in_ch, out_ch, k_t, k_s)
+            # the middle widths are the paint decoder's (3 RGB channels) for warp too: one decoder, whose last layer
+            # alone predicts 6 channels (matching 6 would widen the full-resolution last block: 1.2x the step time)
+            mid = fixed[i] if fixed is not None else matched_width(in_ch, 3 if last else out_ch, k_t, k_s)
             specs.append(UpBlockSpec(in_ch, mid, out_ch, k_t, s_t, p_t, k_s, s_s, p_s, last))
             in_ch = (2 * out_ch + fused_extra) if self.fusion else out_ch
         return specs

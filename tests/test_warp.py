@@ -254,3 +254,29 @@ def test_tour_output_warp_reaches_the_settings(monkeypatch, tmp_path):
     assert main(["tour", "--out", str(tmp_path), "--output", "warp", "--no-progress"]) == 0
     assert seen["settings"].output == "warp" and seen["settings"].train == tour.TOUR_RECIPE
     assert tour.TourSettings().output == "paint"
+
+
+def test_generate_at_resolution(warp_generator, tiny_generator, tmp_path):
+    from PIL import Image
+
+    from imaginator_lite.generation import generate, generate_at_resolution
+
+    small, _ = _inputs(1)
+    same = generate_at_resolution(warp_generator, small[0], "happiness", seed=3, n=2)
+    assert torch.equal(same, generate(warp_generator, small[0], "happiness", seed=3, n=2))
+    Image.new("RGB", (300, 200), (200, 120, 80)).save(tmp_path / "photo.png")
+    video = generate_at_resolution(warp_generator, tmp_path / "photo.png", "anger", size=128)
+    assert video.shape == (1, 3, 16, 128, 128)
+    with pytest.raises(ValueError, match="needs a warp generator, but this one is 'paint'"):
+        generate_at_resolution(tiny_generator, small[0], "anger")
+
+
+def test_the_warp_is_computed_in_float32_under_bf16_autocast(warp_generator):
+    image, labels = _inputs(2)
+    z = warp_generator.sample_noise(2)
+    with torch.no_grad():
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            video = warp_generator(image, z, labels)
+        plain = warp_generator(image, z, labels)
+    assert video.dtype == torch.float32 and torch.isfinite(video).all()
+    assert (video - plain).abs().max() < 0.05  # bf16 convolutions, float32 warp

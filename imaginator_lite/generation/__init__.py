@@ -1,6 +1,6 @@
 """Generation: one image + a label + a seed -> videos; pictures and files of videos; the widget UI."""
-from .generate import generate, identity_expression_grid, label_grid, save_generated
+from .generate import generate, generate_at_resolution, identity_expression_grid, label_grid, save_generated
 from .viz import load_image, save_gif, save_video, video_grid
 
-__all__ = ["generate", "identity_expression_grid", "label_grid", "save_generated", "load_image",
+__all__ = ["generate", "generate_at_resolution", "identity_expression_grid", "label_grid", "save_generated", "load_image",
            "save_gif", "save_video", "video_grid"]

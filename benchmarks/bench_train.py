@@ -4,6 +4,7 @@
     python benchmarks/bench_train.py --device cuda           # adds the CUDA path (batch 64, bf16, channels_last, compile)
     python benchmarks/bench_train.py --sections blocks,generate
     python benchmarks/bench_train.py --sections official     # the official networks in the official loop vs ours
+    python benchmarks/bench_train.py --sections warp         # a warp training step against a paint one (issue 24)
 
 Each section prints a table and writes JSON to benchmarks/results/<section>.json.
 Timings on a shared machine are noisy: compare numbers from the same run only.
@@ -148,6 +149,37 @@ def bench_train(device: torch.device, quick: bool, meta: dict, cuda_path: bool) 
                              pct_of_matmul_peak=100 * gflops / peaks[precision] if gflops and peaks.get(precision) else None))
             print_table("train step", rows[-1:], list(rows[-1]))
             del trainer
+    return rows
+
+
+def bench_warp(device: torch.device, quick: bool, meta: dict) -> list[dict]:
+    """A warp training step (output='warp') against a paint one: the small preset, batch 8, fp32, the same random
+    batch; the two trainers' steps alternate (paint, warp, paint, ...) so that a busy machine slows both alike.
+    Wall-clock and process CPU seconds per step (on a shared CPU the CPU time, best with --threads 1, is the
+    steadier measure of the work). The issue's target: warp / paint <= 1.15."""
+    batch, rounds = 8, 4 if quick else 10
+    cfg = ModelConfig.preset("small")
+    data = RandomClips(cfg, batch)
+    videos, labels = data.get_batch(list(range(batch)))
+    steps, wall, cpu = {}, {"paint": [], "warp": []}, {"paint": [], "warp": []}
+    for output in wall:
+        trainer = Trainer(cfg.replace(output=output), TrainConfig(steps=1, batch_size=batch, device=str(device),
+                                                                  precision="fp32", out_dir=None, progress=False), data)
+        steps[output] = functools.partial(trainer.train_step, videos, labels)
+        steps[output]()  # warm-up
+    for _ in range(rounds):
+        for output, step in steps.items():
+            c = time.process_time()
+            wall[output] += timed(step, device, repeats=1, warmup=0)
+            cpu[output].append(time.process_time() - c)
+    med = {k: statistics.median(v) for k, v in wall.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+    rows = [dict(preset="small", batch=batch, precision="fp32", output=o, step_s=med[o], min_step_s=min(wall[o]),
+                 cpu_s=med_cpu[o], steps=rounds) for o in wall]
+    rows.append(dict(preset="small", batch=batch, precision="fp32", output="warp / paint",
+                     step_s=med["warp"] / med["paint"], min_step_s=min(wall["warp"]) / min(wall["paint"]),
+                     cpu_s=med_cpu["warp"] / med_cpu["paint"], steps=rounds))
+    print_table("warp vs paint train step (ratio row: of the medians, the minima and the CPU times)", rows, list(rows[0]))
     return rows
 
 
@@ -308,8 +340,10 @@ def main(argv=None) -> int:
             rows = bench_generate(device, args.quick, meta)
         elif section == "official":
             rows = bench_official(device, args.quick, meta)
+        elif section == "warp":
+            rows = bench_warp(device, args.quick, meta)
         else:
-            parser.error(f"unknown section {section!r}; use train, blocks, generate, official")
+            parser.error(f"unknown section {section!r}; use train, blocks, generate, official, warp")
         print(f"wrote {write(section, rows, meta, Path(args.results))}")
     if device.type != "cuda":
         print("\nCUDA path (batch 64, bf16 + channels_last + compile) skipped: no CUDA device; "

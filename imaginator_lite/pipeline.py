@@ -206,13 +206,17 @@ def judge_identity(feature_net: torch.nn.Module | None) -> dict[str, Any] | None
 
 
 def find_generator(candidates: list[str | os.PathLike | None], pretrained: str = "faces",
-                   device: str | torch.device = "cpu") -> tuple[torch.nn.Module, str]:
+                   device: str | torch.device = "cpu", output: str | None = None) -> tuple[torch.nn.Module, str]:
     """The first existing checkpoint of `candidates` (None entries skipped), else the shipped
-    pretrained model; returns (G in eval mode, where it came from)."""
+    pretrained model; returns (G in eval mode, where it came from). output ('paint' or 'warp'): the kind
+    asked for; a ValueError naming both when the found generator is of the other kind."""
+    from .models.config import check_output
     from .pretrained import load_pretrained
     from .training.checkpoint import load_generator
 
     for path in candidates:
         if path and Path(path).is_file():
-            return load_generator(path, device), str(path)
-    return load_pretrained(pretrained, device=device), f"the shipped pretrained '{pretrained}' model"
+            return load_generator(path, device, output=output), str(path)
+    G = load_pretrained(pretrained, device=device)
+    check_output(output, G.cfg.output, f"the shipped pretrained '{pretrained}' model")
+    return G, f"the shipped pretrained '{pretrained}' model"

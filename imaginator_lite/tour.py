@@ -39,6 +39,7 @@ class TourSettings:
     classifier_width: int = JUDGE_WIDTH
     grid_identities: int = 4
     train_budget_s: float | None = None  # opt-in: stop training after this many seconds (and say so)
+    output: str = "paint"                # ModelConfig.output: "paint" (the paper) or "warp" (models/warp.py)
 
     @classmethod
     def quick(cls) -> "TourSettings":
@@ -63,7 +64,7 @@ def run_tour(out_dir: str | os.PathLike = TOUR_DIR, settings: TourSettings | Non
     settings = settings or TourSettings()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cfg, seed = ModelConfig.preset(settings.preset), settings.train.seed
+    cfg, seed = ModelConfig.preset(settings.preset, output=settings.output), settings.train.seed
     steps = settings.train.steps
     train_cfg = settings.train.replace(device=device, out_dir=str(out), progress=progress,
                                        log_every=max(1, steps // 100), sample_every=max(1, steps // 4),
@@ -77,7 +78,7 @@ def run_tour(out_dir: str | os.PathLike = TOUR_DIR, settings: TourSettings | Non
     train, test = open_split(store, cfg, "train"), open_split(store, cfg, "test")
     times["render_s"] = time.perf_counter() - t0
 
-    log(f"[2/4] training preset '{cfg.name}' for {steps} steps, batch {train_cfg.batch_size} "
+    log(f"[2/4] training preset '{cfg.name}' ({cfg.output}) for {steps} steps, batch {train_cfg.batch_size} "
         f"({len(train)} training clips, {len(set(train.identities.tolist()))} identities)")
     t1 = time.perf_counter()
     run = load_or_train(cfg, train_cfg, train, train=True, time_budget_s=settings.train_budget_s,

@@ -34,6 +34,15 @@ def add_train_config_flags(parser: argparse.ArgumentParser) -> None:
                                 choices=f.metadata.get("choices"), default=None, help=help_text)
 
 
+def add_output_flag(parser: argparse.ArgumentParser) -> None:
+    """--output paint | warp: ModelConfig.output over the preset's (paint)."""
+    from ..models.config import OUTPUTS
+
+    parser.add_argument("--output", choices=OUTPUTS, default=None,
+                        help="paint: the decoder paints every pixel (the paper, default); warp: it predicts a flow, "
+                             "a mask and a residual that move the input image's pixels")
+
+
 def given_train_flags(args: argparse.Namespace) -> dict:
     """The TrainConfig fields given on the command line."""
     return {f.name: getattr(args, f.name) for f in cli_fields() if getattr(args, f.name, None) is not None}
@@ -41,6 +50,7 @@ def given_train_flags(args: argparse.Namespace) -> dict:
 
 def _resume_plan(args: argparse.Namespace, overrides: dict):
     """(model config, store) of a resumed run, after checking the flags against the checkpoint."""
+    from ..models.config import check_output
     from ..training.checkpoint import load_checkpoint, model_config_of
     from ..training.trainer import check_resume
 
@@ -49,6 +59,7 @@ def _resume_plan(args: argparse.Namespace, overrides: dict):
     if args.preset is not None and args.preset != cfg.name:
         raise ValueError(f"{args.resume} holds a '{cfg.name}' model (step {ckpt.get('step', 0)}) but --preset "
                          f"{args.preset} was given: drop --preset to resume it, or train a new model with another --out")
+    check_output(args.output, cfg.output, f"{args.resume} (step {ckpt.get('step', 0)})")
     check_resume(args.resume, ckpt, overrides)
     recorded = Path(args.resume).parent / RUN_FILE
     store = args.data or (json.loads(recorded.read_text())["store"] if recorded.is_file() else None)
@@ -63,9 +74,10 @@ def _new_plan(args: argparse.Namespace):
     from ..pipeline import SyntheticData, model_for_store
 
     preset = args.preset or DEFAULT_PRESET
+    model = {"output": args.output} if args.output else {}  # ModelConfig overrides given on the command line
     if args.data:
-        return model_for_store(args.data, preset), Path(args.data)
-    cfg = ModelConfig.preset(preset)
+        return model_for_store(args.data, preset, **model), Path(args.data)
+    cfg = ModelConfig.preset(preset, **model)
     spec = SyntheticData.for_model(cfg, args.synthetic, args.identities, args.seed if args.seed is not None else 0)
     return cfg, spec
 
@@ -93,7 +105,8 @@ def run_train(args: argparse.Namespace) -> int:
     else:
         trainer = Trainer(cfg, base, dataset)
         if ranks.is_main:
-            write_json(Path(args.out) / RUN_FILE, {"store": str(store), "preset": cfg.name, "argv": sys.argv[1:],
+            write_json(Path(args.out) / RUN_FILE, {"store": str(store), "preset": cfg.name, "output": cfg.output,
+                                                   "argv": sys.argv[1:],
                                                    "world_size": ranks.world_size})
     trainer.train()
     finish_distributed()
@@ -113,6 +126,8 @@ def run_tour(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, train=settings.train.replace(seed=args.seed))
     if args.time_budget is not None:
         settings = dataclasses.replace(settings, train_budget_s=args.time_budget if args.time_budget > 0 else None)
+    if args.output is not None:
+        settings = dataclasses.replace(settings, output=args.output)
     metrics = tour(args.out, settings, progress=not args.no_progress)
     if args.quick:
         print("(--quick is a smoke test of the pipeline: its verdict is not meaningful)")
@@ -148,6 +163,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--preset", default=None, help=f"paper | medium | small | tiny (default {DEFAULT_PRESET})")
     p.add_argument("--out", default=TRAIN_DIR, help=f"output folder: checkpoint, logs, samples (default {TRAIN_DIR})")
     p.add_argument("--resume", default=None, help="checkpoint to continue; its recipe and preset are reused")
+    add_output_flag(p)
     add_train_config_flags(p)
     p.set_defaults(func=run_train)
 
@@ -160,6 +176,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="opt-in: stop training after this many seconds (default: no limit, the whole recipe "
                         "runs; a slow machine takes longer, it never changes the verdict)")
+    add_output_flag(p)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_tour)
 

@@ -64,6 +64,36 @@ def generate(G: Generator, image: torch.Tensor | str | os.PathLike, label: str |
 
 
 @torch.no_grad()
+def generate_at_resolution(G: Generator, image: torch.Tensor | str | os.PathLike, label: str | int, seed: int = 0,
+                           n: int = 1, size: int = 256, crop_face: bool = False) -> torch.Tensor:
+    """A warp generator's `n` videos (n,3,T,H,W) in [-1,1] at the image's own resolution (G.animate): the encoder
+    sees the image resized to the model's size, and the flow, mask and residual computed there are upsampled and
+    applied to the full image. image: a (3,H,W) tensor in [-1,1] (H, W at least the model's size), or a file path
+    read at size x size (crop_face: the largest face's square, as photos.prepare_photo). Same z as `generate`
+    for the same seed, so at the model's size it returns what `generate` does."""
+    cfg = G.cfg
+    if cfg.output != "warp":
+        raise ValueError(f"generate_at_resolution needs a warp generator, but this one is '{cfg.output}': a paint "
+                         f"generator repaints every pixel at its {cfg.image_size}x{cfg.image_size}; use generate()")
+    device = next(G.parameters()).device
+    index = resolve_label(label, cfg.class_names)
+    if isinstance(image, (str, os.PathLike)):
+        from .photos import load_image, prepare_photo
+        image = prepare_photo(image, size).image if crop_face else load_image(Path(image), size)
+    image = torch.as_tensor(image).float()
+    if image.dim() == 4 and image.shape[0] == 1:
+        image = image[0]
+    if image.dim() != 3 or image.shape[0] != 3:
+        raise ValueError(f"image must be (3, H, W) in [-1, 1] or a file path, got shape {tuple(image.shape)}")
+    if n < 1:
+        raise ValueError(f"n must be >= 1 (got {n})")
+    z = torch.randn(n, cfg.dim_z, generator=torch.Generator().manual_seed(int(seed))).to(device)
+    G.eval()
+    photo = image.to(device)[None].expand(n, -1, -1, -1)
+    return G.animate(photo, z, torch.full((n,), index, dtype=torch.long, device=device)).float().cpu()
+
+
+@torch.no_grad()
 def label_grid(G: Generator, image: torch.Tensor | str | os.PathLike, seed: int = 0) -> torch.Tensor:
     """One video per class for the same image and noise: (n_classes,3,T,S,S), in class-index order."""
     cfg = G.cfg

@@ -8,10 +8,26 @@ from typing import Any
 from ..labels import EXPRESSIONS
 
 BLOCK_TYPES = ("1+2d", "3d")
+#: What the decoder's last layer predicts per frame: "paint" = RGB (ImaGINator: every pixel repainted);
+#: "warp" = flow (2) + mask (1) + residual (3), composed with the input image (models/warp.py).
+OUTPUTS = ("paint", "warp")
+#: The decoder's last-layer channels per output kind.
+OUTPUT_CHANNELS = {"paint": 3, "warp": 6}
 WIDTH_CHOICES = ("auto", "matched")
 
 #: The official decoder's intermediate widths (block1..block4, to_rgb); not parameter-matched.
 OFFICIAL_MID_CHANNELS = (4096, 3072, 1536, 768, 36)
+
+
+def check_output(expected: str | None, found: str, source: str) -> None:
+    """ValueError naming both when `source` holds a `found` ('paint' or 'warp') generator but `expected` was asked
+    for; nothing when they agree or nothing is expected (None)."""
+    if expected is None or expected == found:
+        return
+    what = {"paint": "paint (the last layer paints 3 RGB channels)",
+            "warp": "warp (the last layer predicts 6 channels: flow 2, mask 1, residual 3)"}
+    raise ValueError(f"{source} holds a {what.get(found, found)} generator, but a {what.get(expected, expected)} one "
+                     f"was asked for: load it as output={found!r} (its own config), or pick a {expected} checkpoint")
 
 
 def _is_power_of_two(n: int) -> bool:
@@ -57,6 +73,8 @@ class ModelConfig:
     decoder_init: str = "normal"  # "normal": N(0, 0.02) for every transposed conv;
     #                               "official": reproduce the official bug (ConvTranspose3d left at
     #                               PyTorch's default init because the code tests for nn.Conv3d)
+    output: str = "paint"         # "paint": the decoder paints RGB frames (the paper); "warp": it predicts a
+    #                               flow, a mask and a residual that move the input image's pixels (models/warp.py)
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +88,8 @@ class ModelConfig:
             raise ValueError(f"block must be one of {BLOCK_TYPES} (got {self.block!r})")
         if self.widths not in WIDTH_CHOICES:
             raise ValueError(f"widths must be one of {WIDTH_CHOICES} (got {self.widths!r})")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS} (got {self.output!r}): 'paint' (the paper) or 'warp'")
         if self.decoder_init not in ("normal", "official"):
             raise ValueError(f"decoder_init must be 'normal' or 'official' (got {self.decoder_init!r})")
         if self.n_classes < 1:
@@ -120,7 +140,9 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ModelConfig":
+        """Inverse of `to_dict`; a dict written before `output` existed is a paint model."""
         d = dict(d)
+        d.setdefault("output", "paint")
         d["class_names"] = tuple(d.get("class_names", EXPRESSIONS))
         if d.get("mid_channels") is not None:
             d["mid_channels"] = tuple(d["mid_channels"])
@@ -129,9 +151,15 @@ class ModelConfig:
     # ------------------------------------------------------------------ derived layout
     @property
     def is_official_layout(self) -> bool:
-        """The official MUG network's layout (sizes, classes in the official order, (1+2)D blocks, fusion)."""
+        """The official MUG network's layout (sizes, classes in the official order, (1+2)D blocks, fusion); a warp
+        model of this layout has the same widths, only its last layer's output channels differ."""
         return (self.image_size, self.frames, self.channels, self.dim_z, self.dim_a, self.block, self.fusion,
                 tuple(self.class_names)) == (64, 32, 64, 512, 100, "1+2d", True, EXPRESSIONS)
+
+    @property
+    def out_channels(self) -> int:
+        """Channels of the decoder's last layer per frame: 3 (RGB) to paint, 6 (flow 2, mask 1, residual 3) to warp."""
+        return OUTPUT_CHANNELS[self.output]
 
     def middle_widths(self) -> tuple[int, ...] | None:
         """The decoder's explicit middle widths, or None for parameter matching (see `widths`)."""
@@ -169,7 +197,7 @@ class ModelConfig:
         fixed = self.middle_widths()
         for i in range(self.n_levels + 1):
             last = i == self.n_levels
-            out_ch = 3 if last else enc[i]
+            out_ch = self.out_channels if last else enc[i]
             if i == 0:
                 k_t, s_t, p_t, k_s, s_s, p_s = t0, 1, 0, 4, 1, 0
             else:
@@ -179,7 +207,9 @@ class ModelConfig:
                 else:
                     k_t, s_t, p_t = 3, 1, 1
                 k_s, s_s, p_s = 4, 2, 1
-            mid = fixed[i] if fixed is not None else matched_width(in_ch, out_ch, k_t, k_s)
+            # the middle widths are the paint decoder's (3 RGB channels) for warp too: one decoder, whose last layer
+            # alone predicts 6 channels (matching 6 would widen the full-resolution last block: 1.2x the step time)
+            mid = fixed[i] if fixed is not None else matched_width(in_ch, 3 if last else out_ch, k_t, k_s)
             specs.append(UpBlockSpec(in_ch, mid, out_ch, k_t, s_t, p_t, k_s, s_s, p_s, last))
             in_ch = (2 * out_ch + fused_extra) if self.fusion else out_ch
         return specs

@@ -1,6 +1,8 @@
 """The ImaGINator generator: a 2D encoder for the input image and a (1+2)D decoder with fusion.
 
 Generator(image (B,3,H,W), z (B,dim_z), label (B,) or (B,n_classes)) -> video (B,3,T,H,W) in [-1,1].
+With cfg.output == "warp" the decoder's last layer predicts a flow, a mask and a residual instead of RGB, and
+the frames are the input image warped by them (models/warp.py); `G.animate` applies them to a larger photo.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from einops import repeat
 from torch import nn
 
 from .blocks import LEAKY_SLOPE, make_up_block
-from .config import ModelConfig
+from .config import ModelConfig, check_output
 from .validation import check_image, check_noise, label_to_onehot
 
 
@@ -46,6 +48,8 @@ class Decoder(nn.Module):
 
     After every block but the last, spatio-temporal fusion concatenates the encoder map of the
     same size repeated over time and the one-hot label broadcast over (T,H,W) (if cfg.fusion).
+    For cfg.output == "warp" the last block (still named to_rgb, so checkpoints keep one layout) gives
+    (B,6,T,S,S) with no Tanh: the warp head (warp.fields_from_output) applies one activation per field.
     """
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -55,6 +59,8 @@ class Decoder(nn.Module):
         self.block_names = [f"block{i + 1}" for i in range(len(specs) - 1)] + ["to_rgb"]
         for name, spec in zip(self.block_names, specs):
             self.add_module(name, make_up_block(spec, cfg.block))
+        if cfg.output == "warp":
+            self.to_rgb.conv[-1] = nn.Identity()  # the raw 6 channels; activations in the warp head
 
     def forward(self, z: torch.Tensor, onehot: torch.Tensor, feats: list[torch.Tensor]) -> torch.Tensor:
         h = torch.cat([z, onehot, feats[0].flatten(1)], dim=1)[:, :, None, None, None]
@@ -84,8 +90,22 @@ def init_weights(module: nn.Module, decoder_init: str = "normal") -> None:
             nn.init.zeros_(m.bias)
 
 
+def _last_conv_key(decoder: Decoder) -> str:
+    """The state-dict key of the decoder's last transposed conv weight (its dim 1 = the output channels)."""
+    name = [n for n, m in decoder.to_rgb.named_modules() if isinstance(m, nn.ConvTranspose3d)][-1]
+    return f"dec.to_rgb.{name}.weight"
+
+
 class Generator(nn.Module):
-    """G(image (B,3,S,S), z (B,dim_z), label) -> video (B,3,T,S,S) in [-1,1]."""
+    """G(image (B,3,S,S), z (B,dim_z), label) -> video (B,3,T,S,S) in [-1,1].
+
+    cfg.output "paint" (the paper): the decoder paints the frames. "warp": the decoder's last layer gives a flow,
+    a mask and a residual per frame (`G.fields`) and frame = mask * warp(image, flow) + (1 - mask) * residual
+    (models/warp.py). Warp init: the last layer's weights are the DCGAN init scaled by warp.LAST_LAYER_INIT_SCALE
+    (0.1) and its biases 0, so the flow starts near 0 (identity warp) and the residual near 0 (grey); the mask's
+    bias starts at warp.MASK_BIAS (sigmoid(4) = 0.98). An untrained warp generator therefore returns nearly a copy
+    of its input image (tests/test_warp.py measures how near), and training starts from there.
+    """
 
     def __init__(self, cfg: ModelConfig | None = None) -> None:
         super().__init__()
@@ -93,8 +113,18 @@ class Generator(nn.Module):
         self.enc = Encoder(self.cfg)
         self.dec = Decoder(self.cfg)
         init_weights(self, self.cfg.decoder_init)
+        self._last_key = _last_conv_key(self.dec)
+        if self.cfg.output == "warp":
+            from .warp import LAST_LAYER_INIT_SCALE, MASK_BIAS
 
-    def forward(self, image: torch.Tensor, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+            params = dict(self.named_parameters())
+            with torch.no_grad():  # channels: flow 0, 1; mask 2; residual 3, 4, 5
+                params[self._last_key].mul_(LAST_LAYER_INIT_SCALE)
+                bias = params[self._last_key.replace(".weight", ".bias")]
+                bias.zero_()
+                bias[2] = MASK_BIAS
+
+    def _decode(self, image: torch.Tensor, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         cfg = self.cfg
         check_image(image, cfg.image_size)
         batch = image.shape[0]
@@ -102,6 +132,53 @@ class Generator(nn.Module):
         onehot = label_to_onehot(label, batch, cfg.n_classes, image.dtype, image.device)
         feats = self.enc(image)
         return self.dec(z.to(image.dtype), onehot, feats)
+
+    def forward(self, image: torch.Tensor, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        if self.cfg.output == "paint":
+            return self._decode(image, z, label)
+        from .warp import compose
+
+        f = self.fields(image, z, label)
+        return compose(image, f.flow, f.mask, f.residual)
+
+    def _require_warp(self, what: str) -> None:
+        if self.cfg.output != "warp":
+            raise ValueError(f"{what} needs a warp generator (ModelConfig(output='warp')), but this one is "
+                             f"'{self.cfg.output}': a paint generator repaints every pixel at its own "
+                             f"{self.cfg.image_size}x{self.cfg.image_size}; call G(image, z, label) instead")
+
+    def fields(self, image: torch.Tensor, z: torch.Tensor, label: torch.Tensor):
+        """A warp generator's flow (B,2,T,S,S), mask (B,1,T,S,S) and residual (B,3,T,S,S) at the model's size,
+        as a warp.WarpFields (flow in normalised units: see models/warp.py)."""
+        from .warp import fields_from_output
+
+        self._require_warp("G.fields")
+        return fields_from_output(self._decode(image, z, label))
+
+    def animate(self, photo: torch.Tensor, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        """A warp generator's video at the photo's own resolution: photo (B,3,H,W) in [-1,1], H and W at least the
+        model's size -> (B,3,T,H,W). The encoder sees the photo resized to the model's size; the fields computed
+        there are upsampled (bilinear) and applied to the full photo. At the model's size it equals G(photo, z, label)."""
+        from .warp import apply_fields, resize_image
+
+        self._require_warp("G.animate")
+        if not torch.is_tensor(photo) or photo.dim() != 4 or photo.shape[1] != 3:
+            shape = tuple(photo.shape) if torch.is_tensor(photo) else type(photo).__name__
+            raise ValueError(f"photo must be a (B, 3, H, W) tensor in [-1, 1], got {shape}")
+        size = self.cfg.image_size
+        if min(photo.shape[-2:]) < size:
+            raise ValueError(f"the photo is {photo.shape[-2]}x{photo.shape[-1]}, smaller than the model's "
+                             f"{size}x{size}: use G(image, z, label), or a larger photo")
+        return apply_fields(photo, self.fields(resize_image(photo, size), z, label))
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """nn.Module.load_state_dict, after checking that the weights are of the same output kind (paint or warp):
+        a ValueError naming both instead of a size mismatch deep in the decoder."""
+        weight = state_dict.get(self._last_key) if hasattr(state_dict, "get") else None
+        if torch.is_tensor(weight) and weight.dim() == 5 and weight.shape[1] != self.cfg.out_channels:
+            found = {3: "paint", 6: "warp"}.get(int(weight.shape[1]), f"{weight.shape[1]}-channel")
+            check_output(self.cfg.output, found, "the state dict")
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     def sample_noise(self, batch: int, generator: torch.Generator | None = None,
                      device: torch.device | str | None = None) -> torch.Tensor:

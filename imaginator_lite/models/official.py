@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..atomic import torch_save
-from .config import ModelConfig
+from .config import ModelConfig, check_output
 from .discriminators import ImageDiscriminator, VideoDiscriminator
 from .generator import Generator
 
@@ -114,6 +114,8 @@ def load_official(path: str | os.PathLike, component: str = "generator", cfg: Mo
     if component not in COMPONENTS:
         raise ValueError(f"unknown component {component!r}; use one of {', '.join(COMPONENTS)}")
     cfg = cfg or ModelConfig.preset("paper")
+    if component == "generator":
+        check_output(cfg.output, "paint", f"{path} (an official ImaGINator generator)")
     model = COMPONENTS[component](cfg)
     load_official_state(model, _read_state_dict(path), source=str(path))
     return model.to(map_location).eval()

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ..atomic import torch_save
-from ..models.config import ModelConfig
+from ..models.config import ModelConfig, check_output
 from ..models.generator import Generator
 
 FORMAT_TAG = "imaginator-lite-checkpoint/1"
@@ -123,20 +123,30 @@ def model_config_of(ckpt: Mapping[str, Any]) -> ModelConfig:
 
 
 def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu",
-                   cfg: ModelConfig | None = None) -> Generator:
-    """Generator in eval mode from OUR checkpoint or an OFFICIAL generator .pth (paper preset by default)."""
+                   cfg: ModelConfig | None = None, output: str | None = None) -> Generator:
+    """Generator in eval mode from OUR checkpoint or an OFFICIAL generator .pth (paper preset by default).
+
+    output ('paint' or 'warp'; None: whatever the file holds) and cfg.output must match the file's kind: a
+    ValueError naming both otherwise, before any weights are loaded. Official files are paint generators.
+    """
     from ..device import resolve_device
 
     path = Path(path)
     device = resolve_device(device)
     obj = _torch_load(path)
     if is_our_checkpoint(obj):
-        model_cfg = cfg or model_config_of(obj)
-        G = Generator(model_cfg)
+        stored = model_config_of(obj)  # a checkpoint written before `output` existed is a paint model
+        check_output(output, stored.output, f"{path}")
+        if cfg is not None:
+            check_output(cfg.output, stored.output, f"{path}")
+        G = Generator(cfg or stored)
         G.load_state_dict(obj["generator"])
         return G.to(device).eval()
     from ..models.official import as_state_dict, load_official_state
 
+    check_output(output, "paint", f"{path} (an official ImaGINator generator)")
+    if cfg is not None:
+        check_output(cfg.output, "paint", f"{path} (an official ImaGINator generator)")
     G = Generator(cfg or ModelConfig.preset("paper"))
     load_official_state(G, as_state_dict(obj, path), source=str(path))
     return G.to(device).eval()

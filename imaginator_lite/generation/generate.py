@@ -79,7 +79,8 @@ def generate_at_resolution(G: Generator, image: torch.Tensor | str | os.PathLike
     index = resolve_label(label, cfg.class_names)
     if isinstance(image, (str, os.PathLike)):
         from .photos import load_image, prepare_photo
-        image = prepare_photo(image, size).image if crop_face else load_image(Path(image), size)
+        image = (prepare_photo(image, size, least=cfg.image_size).image if crop_face
+                 else load_image(Path(image), size))
     image = torch.as_tensor(image).float()
     if image.dim() == 4 and image.shape[0] == 1:
         image = image[0]

@@ -381,7 +381,9 @@ def blocks_sentence() -> str:
 @block
 def bench_generate() -> str:
     data = bench("generate")
-    out = [[f"`{r['preset']}`", r["video"], f"{r['params']:,}", f(r["median_ms"], 1)] for r in data["rows"]]
+    # rows from before issue 24 have no "output": they are paint models; a warp row animates a photo crop
+    out = [[f"`{r['preset']}`" + (f" ({r['output']})" if r.get("output", "paint") != "paint" else ""), r["video"],
+            f"{r['params']:,}", f(r["median_ms"], 1)] for r in data["rows"]]
     return table(["preset", "video", "G parameters", "one video (ms, median)"], out) + "\n\n" + bench_meta(data["meta"])
 
 

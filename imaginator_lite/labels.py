@@ -22,6 +22,17 @@ WEIZMANN_ACTIONS: tuple[str, ...] = (
 SMILES: tuple[str, ...] = ("posed", "spontaneous")
 
 
+def _other_kind_hint(key: str, classes: Sequence[str]) -> str:
+    """When a label belongs to the other kind of model (an action given to a face model, or the reverse), say so
+    and what to do instead; '' otherwise."""
+    kinds = {"an action": (ACTIONS + WEIZMANN_ACTIONS, "actions"), "an expression": (EXPRESSIONS, "faces")}
+    for what, (names, model) in kinds.items():
+        if key in names and key not in (c.lower() for c in classes):
+            return (f". {key!r} is {what} label, but this model was trained on other classes: pick one of its "
+                    f"labels, or load a model trained on {model} (e.g. --pretrained {model})")
+    return ""
+
+
 def resolve_label(label: str | int, classes: Sequence[str]) -> int:
     """The one label resolver: a class name (case-insensitive) or an index (int or "3") -> index.
 
@@ -34,7 +45,7 @@ def resolve_label(label: str | int, classes: Sequence[str]) -> int:
                 if c.lower() == key:
                     return i
             raise ValueError(f"unknown label {label!r}; expected one of {', '.join(classes)} "
-                             f"(or an index 0..{len(classes) - 1})")
+                             f"(or an index 0..{len(classes) - 1}){_other_kind_hint(key, classes)}")
         label = int(key)
     index = int(label)
     if not 0 <= index < len(classes):

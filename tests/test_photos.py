@@ -64,3 +64,13 @@ def test_generate_with_a_photo_crops_the_face_and_says_where(tmp_path, capsys):
                  str(tmp_path / "grid.gif")]) == 0
     out = capsys.readouterr().out
     assert "face found" in out and "box (x0, y0, x1, y1)" in out and (tmp_path / "grid.gif").is_file()
+
+
+def test_a_photo_too_small_to_crop_names_its_size_and_the_least():
+    with pytest.raises(ValueError, match=r"photo too small: it is 16x16 px .* at least 32x32 px"):
+        prepare_photo(np.full((16, 16, 3), 120, np.uint8), 32)
+    with pytest.raises(ValueError, match=r"it is 40x30 px .*30 px wide.* at least 32x32"):
+        prepare_photo(np.full((30, 40, 3), 120, np.uint8), 32, crop_face=False)
+    prepared = prepare_photo(np.full((30, 40, 3), 120, np.uint8), 64, crop_face=False, least=16)
+    assert prepared.image.shape == (3, 64, 64) and prepared.side == 30
+    assert prepared.at(24).shape == (3, 24, 24)

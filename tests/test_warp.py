@@ -267,6 +267,12 @@ def test_generate_at_resolution(warp_generator, tiny_generator, tmp_path):
     Image.new("RGB", (300, 200), (200, 120, 80)).save(tmp_path / "photo.png")
     video = generate_at_resolution(warp_generator, tmp_path / "photo.png", "anger", size=128)
     assert video.shape == (1, 3, 16, 128, 128)
+    # a crop smaller than the asked size is upsampled; only one smaller than the model's size is refused
+    cropped = generate_at_resolution(warp_generator, tmp_path / "photo.png", "anger", size=256, crop_face=True)
+    assert cropped.shape == (1, 3, 16, 256, 256)
+    Image.new("RGB", (20, 20), (200, 120, 80)).save(tmp_path / "tiny.png")
+    with pytest.raises(ValueError, match="photo too small: it is 20x20 px"):
+        generate_at_resolution(warp_generator, tmp_path / "tiny.png", "anger", size=128, crop_face=True)
     with pytest.raises(ValueError, match="needs a warp generator, but this one is 'paint'"):
         generate_at_resolution(tiny_generator, small[0], "anger")
 

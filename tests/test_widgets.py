@@ -1,6 +1,7 @@
 """The generator UI without a browser: set the controls, click Generate, inspect the GIF."""
 import io
 
+import numpy as np
 import pytest
 import torch
 
@@ -85,3 +86,60 @@ def test_png_bytes_scales():
 
     data = png_bytes(torch.zeros(3, 8, 8), scale=3)
     assert Image.open(io.BytesIO(data)).size == (24, 24)
+
+
+def _photo_upload(w=120, h=90):
+    from PIL import Image
+
+    buf = io.BytesIO()
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(buf, format="PNG")
+    return _upload_item("photo.png", buf.getvalue(), "image/png")
+
+
+def test_a_warp_model_animates_an_upload_at_the_photos_resolution(tmp_path):
+    from PIL import Image
+
+    from imaginator_lite import Generator, ModelConfig
+
+    torch.manual_seed(0)
+    warp = Generator(ModelConfig.preset("tiny", output="warp")).eval()
+    app = GeneratorApp(warp, out_dir=tmp_path, mp4=False)
+    app.upload.value = (_photo_upload(),)  # no face in noise: the centre square, 90 px
+    assert "at 90x90" in app.status.value
+    app.label.value, app.seed.value = 4, 2
+    app.generate_button.click()
+    assert app.last_video.shape == (3, warp.cfg.frames, 90, 90)
+    with Image.open(io.BytesIO(app.output.value)) as gif:
+        assert gif.size == (90, 90)
+    assert gif_frame_count(app.output.value) >= 1
+    assert "90x90" in app.status.value and "(warp model)" in app.status.value
+
+
+def test_paint_and_warp_side_by_side_on_one_upload(tiny_generator, tmp_path):
+    from imaginator_lite import Generator, ModelConfig
+
+    torch.manual_seed(0)
+    warp = Generator(ModelConfig.preset("tiny", output="warp")).eval()
+    app = GeneratorApp(models={"paint": tiny_generator, "warp": warp}, out_dir=tmp_path, mp4=False)
+    app.upload.value = (_photo_upload(),)
+    app.model_picker.value = "paint"
+    app.generate_button.click()
+    assert app.last_video.shape[-2:] == (32, 32) and "(paint model)" in app.status.value
+    assert gif_frame_count(app.output.value) == tiny_generator.cfg.frames
+    app.model_picker.value = "warp"
+    app.generate_button.click()
+    assert app.last_video.shape[-2:] == (90, 90) and "90x90 (warp model)" in app.status.value
+    assert app.last_files["gif"].name.endswith("_warp.gif")
+    with pytest.raises(ValueError, match="not both"):
+        GeneratorApp(tiny_generator, models={"warp": warp}, out_dir=tmp_path)
+    other = Generator(ModelConfig.preset("tiny", n_classes=6, class_names=("walk", "run", "jump", "wave1",
+                                                                            "wave2", "bend"))).eval()
+    with pytest.raises(ValueError, match="model 'other' has classes"):
+        GeneratorApp(models={"paint": tiny_generator, "other": other}, out_dir=tmp_path)
+
+
+def test_a_photo_too_small_is_reported_in_the_status(tiny_generator, tmp_path):
+    app = GeneratorApp(tiny_generator, out_dir=tmp_path, mp4=False)
+    app.upload.value = (_photo_upload(16, 16),)
+    assert "photo too small" in app.status.value and "16x16 px" in app.status.value

@@ -79,7 +79,8 @@ def generate_at_resolution(G: Generator, image: torch.Tensor | str | os.PathLike
     index = resolve_label(label, cfg.class_names)
     if isinstance(image, (str, os.PathLike)):
         from .photos import load_image, prepare_photo
-        image = prepare_photo(image, size).image if crop_face else load_image(Path(image), size)
+        image = (prepare_photo(image, size, least=cfg.image_size).image if crop_face
+                 else load_image(Path(image), size))
     image = torch.as_tensor(image).float()
     if image.dim() == 4 and image.shape[0] == 1:
         image = image[0]
@@ -127,11 +128,13 @@ def identity_expression_grid(G, test_dataset, n_identities: int, seed: int = 0) 
     return (torch.cat(rows) if rows else torch.empty(0)), shown
 
 
-def save_generated(videos: torch.Tensor, path: str | os.PathLike, ncols: int | None = None, fps: int = 8) -> Path:
-    """Save one video (3,T,H,W) or a batch (B,3,T,H,W) as a grid; .gif or .mp4 by suffix (atomic)."""
+def save_generated(videos: torch.Tensor, path: str | os.PathLike, ncols: int | None = None, fps: int = 8,
+                   scale: int | None = None) -> Path:
+    """Save one video (3,T,H,W) or a batch (B,3,T,H,W) as a grid; .gif or .mp4 by suffix (atomic); `scale`:
+    as viz.save_video (1 for a video already at a photo's resolution)."""
     from .viz import save_video, video_grid
 
     if videos.dim() == 4:
         videos = videos[None]
     frames = video_grid(videos, ncols=ncols or len(videos)) if len(videos) > 1 else videos[0]
-    return save_video(frames, path, fps=fps)
+    return save_video(frames, path, fps=fps, scale=scale)

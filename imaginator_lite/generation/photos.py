@@ -38,6 +38,18 @@ class PreparedPhoto:
     face_found: bool
     message: str
 
+    @property
+    def side(self) -> int:
+        """The cut-out square's side in the photo's pixels (the most a video of it keeps without upsampling)."""
+        x0, y0, x1, y1 = self.box
+        return int(min(x1 - x0, y1 - y0))
+
+    def at(self, size: int) -> torch.Tensor:
+        """The same square cut out of the photo at size x size: (3, size, size) in [-1, 1] (a warp model's
+        video is made at the photo's own resolution, not the model's)."""
+        resized = crop_resize(self.photo, int(size), self.box)
+        return torch.from_numpy(resized).permute(2, 0, 1).float() / 127.5 - 1.0
+
 
 def read_photo(source: str | os.PathLike | bytes | np.ndarray) -> np.ndarray:
     """RGB uint8 (H,W,3) from a file path, the bytes of an image file, or an array; clear errors otherwise."""
@@ -102,10 +114,13 @@ def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
 
 
 def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, crop_face: bool = True,
-                  enlarge: float = 1.4) -> PreparedPhoto:
+                  enlarge: float = 1.4, least: int | None = None) -> PreparedPhoto:
     """The generator's input from a photo: the largest face's square (enlarged by `enlarge`, so brows, mouth
-    and chin fit, like the training crops) resized to size x size; the centre square without a face."""
+    and chin fit, like the training crops) resized to size x size; the centre square without a face.
+    A square smaller than `least` pixels (default: `size`) is refused before any generation, with the photo's
+    size and the least size in the message: upsampling a 16-pixel photo to the model's 32 invents the detail."""
     photo = read_photo(source)
+    least = int(size if least is None else least)
     box, found = None, False
     if crop_face:
         problem = face_detector_problem()
@@ -118,6 +133,12 @@ def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, cro
     else:
         message = "face crop off: used the centre square of the photo"
     box = box or center_box(*photo.shape[:2])
+    side = min(box[2] - box[0], box[3] - box[1])
+    if side < least:
+        what = "the face found in it is" if found else "its centre square is"
+        raise ValueError(f"photo too small: it is {photo.shape[1]}x{photo.shape[0]} px and {what} {side} px wide, "
+                         f"but the model needs at least {least}x{least} px; use a larger photo (or one where the "
+                         f"face fills more of it)")
     resized = crop_resize(photo, size, box)
     image = torch.from_numpy(resized).permute(2, 0, 1).float() / 127.5 - 1.0
     return PreparedPhoto(image=image, photo=photo, box=tuple(int(v) for v in box), face_found=found,

@@ -255,23 +255,45 @@ def tour_table() -> str:
     return table(["held-out identities (72 clips, seed 0)"] + [t for _, t, _ in cols], out)
 
 
-@block
-def tour_seeds() -> str:
-    """docs/tour.md: the pass mark on seeds 0, 1, 2 (the study's `full` runs), best baseline in brackets."""
+def seeds_against_baselines(variant: str) -> str:
+    """One study variant's runs on seeds 0, 1, 2 against the best baseline of each column, and its tightest margin."""
+    cols = JUDGED[:2] + [("ssim", "SSIM", 3), ("l1", "full-frame L1", 4)]
     out, margins = [], []
-    for run in sorted(study()["variants"]["full"]["runs"], key=lambda r: r["seed"]):
+    for run in sorted(study()["variants"][variant]["runs"], key=lambda r: r["seed"]):
         base = baselines(run["seed"])
         cells = []
-        for key, _, d in JUDGED[:2] + [("l1", "", 4)]:
+        for key, _, d in cols:
             b = best([v[key] for v in base.values()], key)
             cells.append(f"{f(run[key], d)} ({f(b, d)})")
             if key in ("fd", "moving_l1"):
                 margins.append((1 - run[key] / b, key, run["seed"]))
-        out.append([run["seed"], "PASS" if run["passed"] else "FAIL", *cells[:2], f(run["conditional_accuracy"], 3), cells[2]])
-    text = table(["seed", "pass mark", "Frechet dist.", "L1 where it moves", "cond. accuracy", "full-frame L1"], out)
+        out.append([run["seed"], "PASS" if run["passed"] else "FAIL", *cells[:2], f(run["conditional_accuracy"], 3),
+                    *cells[2:]])
+    text = table(["seed", "pass mark", "Frechet dist.", "L1 where it moves", "cond. accuracy", "SSIM",
+                  "full-frame L1"], out)
     m, key, seed = min(margins)
-    return text + (f"\n\nThe tightest margin is the {dict((k, t) for k, t, _ in JUDGED)[key]} of seed {seed}: "
+    return text + (f"\n\nThe tightest judged margin is the {dict((k, t) for k, t, _ in JUDGED)[key]} of seed {seed}: "
                    f"{100 * m:.0f}% below the best baseline.")
+
+
+@block
+def tour_seeds() -> str:
+    """docs/tour.md: the pass mark on seeds 0, 1, 2 (the study's `full` runs), best baseline in brackets."""
+    return seeds_against_baselines("full")
+
+
+@block
+def warp_seeds() -> str:
+    """docs/tour.md: the same for the warp output (the study's `warp` runs), with SSIM against every baseline."""
+    def beats(run):
+        return run["ssim"] > max(b["ssim"] for b in baselines(run["seed"]).values())
+
+    variants = study()["variants"]
+    runs = variants["warp"]["runs"]
+    paint = [r for name, v in variants.items() if name != "warp" for r in v["runs"]]
+    return seeds_against_baselines("warp") + (f" Its SSIM beats every baseline's on {sum(map(beats, runs))} of "
+                                              f"{len(runs)} seeds; {sum(map(beats, paint))} of the study's "
+                                              f"{len(paint)} paint runs do.")
 
 
 @block
@@ -298,7 +320,20 @@ def study_settings() -> str:
     st, r = s["settings"], s["settings"]["recipe"]
     return (f"Committed settings: preset `{st['preset']}`, {r['steps']:,} steps of batch {r['batch_size']}, lr {r['lr']:g}, "
             f"{r['precision']}, {st['identities']} identities per seed, seeds {', '.join(map(str, st['seeds']))}; "
-            f"machine: {s['machine']['device']}, torch {s['machine']['torch']}; command: `{s['command']}`.")
+            f"torch {s['machine']['torch']}, on {s['machine']['device']}; command: `{s['command']}`. " + runs_cpu_classes(s))
+
+
+def runs_cpu_classes(s: dict) -> str:
+    """Which CPU class trained the study's runs, as far as each run recorded it."""
+    from collections import Counter
+
+    runs = [r for v in s["variants"].values() for r in v["runs"]]
+    known = Counter(r["cpu_capability"] for r in runs if "cpu_capability" in r)
+    unknown = len(runs) - sum(known.values())
+    parts = [f"{n} on {cls}" for cls, n in sorted(known.items())]
+    if unknown:
+        parts.append(f"{unknown} from earlier sessions, which did not record their CPU class")
+    return "CPU class of the runs: " + ", ".join(parts) + "."
 
 
 @block
@@ -306,7 +341,7 @@ def study_table() -> str:
     """docs/study.md: mean ± std over seeds; bold = beyond the seed spread (no overlap with full's range)."""
     s = study()
     stats, versus = s["summary"]["stats"], s["summary"]["versus_full"]
-    cols = JUDGED + [("motion_l1", "motion L1 (amount of motion)", 3)]
+    cols = JUDGED + [("motion_l1", "motion L1 (amount of motion)", 3), ("ssim", "SSIM", 3)]
     out = []
     for name, v in s["variants"].items():
         cells = []

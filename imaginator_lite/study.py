@@ -46,6 +46,8 @@ VARIANTS = (
     Variant("no_video_disc", "without the video discriminator D_V", train={"use_video_disc": False}),
     Variant("no_image_disc", "without the image discriminator D_I", train={"use_image_disc": False}),
     Variant("lambda_10", "L1 weight lambda = 10 instead of 100", train={"l1_weight": 10.0}),
+    Variant("warp", "beyond the paper: the last layer predicts a flow, a mask and a residual that move the input's "
+                    "pixels instead of painting every pixel (ModelConfig(output='warp'))", model={"output": "warp"}),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 #: The comparisons the paper's claims rest on; the study runs all their seeds before the other variants.
@@ -105,7 +107,8 @@ def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress:
     model = evaluation["results"]["model"]
     record = {k: model[k] for k in METRICS if k in model}
     record.update(seed=seed, steps=run.steps, params=sum(p.numel() for p in run.G.parameters()),
-                  passed=evaluation["passed"], fd_clips=model.get("fd_clips"), fd_dims=model.get("fd_dims"))
+                  passed=evaluation["passed"], fd_clips=model.get("fd_clips"), fd_dims=model.get("fd_dims"),
+                  cpu_capability=torch.backends.cpu.get_cpu_capability())
     if run.trained:
         record["s_per_step"], record["train_seconds"] = seconds / max(run.steps, 1), seconds
     return record

@@ -60,13 +60,15 @@ def minutes(seconds: float) -> str:
 # ----------------------------------------------------------------------------------------------------- metrics
 JUDGED = [("fd", "Frechet dist.", 3), ("moving_l1", "L1 where it moves", 3), ("conditional_accuracy", "cond. accuracy", 3)]
 REPORTED = [("motion_l1", "motion L1 (amount of motion)", 4), ("l1", "full-frame L1", 4), ("ssim", "SSIM", 3)]
-LOWER_IS_BETTER = {"fd", "moving_l1", "motion_l1", "l1"}
 BASELINE_NAMES = {"copy_first_frame": "copy the input frame", "class_mean_video": "class-mean video",
                   "class_mean_motion": "input + class-mean motion"}
 
 
 def best(values: list[float], key: str) -> float:
-    return min(values) if key in LOWER_IS_BETTER else max(values)
+    """The best of `values` by the metric registry's direction for `key`."""
+    from imaginator_lite.evaluation.metric_registry import METRICS
+
+    return min(values) if METRICS[key].lower_is_better else max(values)
 
 
 def metric_row(label: str, r: dict, columns) -> list:
@@ -220,6 +222,11 @@ def study() -> dict:
     return load("notebooks/results/ablations.json")
 
 
+def study_run(variant: str, seed: int) -> dict:
+    """One run of the committed study."""
+    return next(r for r in study()["variants"][variant]["runs"] if r["seed"] == seed)
+
+
 def baselines(seed: int) -> dict:
     return load("docs/results/baselines.json")[f"seed{seed}"]["baselines"]
 
@@ -248,7 +255,7 @@ def tour_table() -> str:
     """docs/tour.md: the tour's model (seed 0) on each CPU class beside the three baselines, same clips."""
     cols = [("l1", "L1", 4), ("ssim", "SSIM", 3), ("psnr", "PSNR per frame", 1), ("moving_l1", "L1 where it moves", 3),
             ("fd", "Frechet dist.", 2), ("conditional_accuracy", "cond. accuracy", 3)]
-    full0 = next(r for r in study()["variants"]["full"]["runs"] if r["seed"] == 0)
+    full0 = study_run("full", 0)
     out = [metric_row("**model**, trained on AVX2 (the study's `full`, seed 0)", full0, cols)]
     out += [metric_row(f"**model**, trained on {cls}", run["held_out"]["model"], cols) for cls, run in sorted(tour_runs().items())]
     out += [metric_row(BASELINE_NAMES[k], v, cols) for k, v in baselines(0).items()]
@@ -301,7 +308,7 @@ def full_frame_reason() -> str:
     """docs/tour.md: why copying the input frame wins the full-frame metrics, from the seed-0 numbers."""
     b = load("docs/results/baselines.json")["seed0"]
     copy = b["baselines"]["copy_first_frame"]
-    full0 = next(r for r in study()["variants"]["full"]["runs"] if r["seed"] == 0)
+    full0 = study_run("full", 0)
     return (f"Only {100 * b['moving_share']:.1f}% of the pixel values of the held-out clips move (differ from their "
             f"clip's first frame by more than 0.1), so copying the input frame is nearly exact on the whole frame (L1 "
             f"{copy['l1']:.4f}, SSIM {copy['ssim']:.3f}) while producing no expression at all (Frechet distance "
@@ -443,13 +450,17 @@ def bench_data() -> str:
 
 
 # --------------------------------------------------------------------------------------------- model and course
+def parameter_count(module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
 @block
 def presets() -> str:
     """docs/model.md: parameter counts, computed from the code (the tests pin the paper preset's)."""
     from imaginator_lite import Generator, ImageDiscriminator, ModelConfig, VideoDiscriminator
 
     def count(m):
-        return f"{sum(p.numel() for p in m.parameters()):,}"
+        return f"{parameter_count(m):,}"
 
     out = []
     for name in ("paper", "medium", "small", "tiny"):
@@ -490,7 +501,7 @@ def modes() -> str:
     from imaginator_lite.tour import TOUR_RECIPE
 
     def millions(preset):
-        return f"{sum(p.numel() for p in Generator(ModelConfig.preset(preset)).parameters()) / 1e6:.1f} M"
+        return f"{parameter_count(Generator(ModelConfig.preset(preset))) / 1e6:.1f} M"
 
     def size(preset):
         c = ModelConfig.preset(preset)

@@ -63,12 +63,19 @@ def publish(ready: Path, out: Path, info: dict) -> Path:
     return replace_dir(ready, out.resolve())
 
 
+def travels_with_tutorials(relative: Path) -> bool:
+    """Whether a path beside the tutorials (relative to their folder) goes into an edition or a copy: not the
+    tutorials themselves, nothing hidden or cached, and not the notebooks' own runs/ (their outputs)."""
+    hidden = any(part.startswith((".", "__")) for part in relative.parts)
+    return not (hidden or relative.parts[0] == "runs" or len(relative.parts) == 1 and relative.suffix == ".ipynb")
+
+
 def copy_companions(folder: Path, dest: Path) -> list[str]:
     """Copy what sits beside the tutorials (e.g. a results/ folder), but no notebook, hidden file, cache or the
     notebooks' own runs/ (their outputs, which can be large)."""
     copied = []
     for item in sorted(folder.iterdir()):
-        if item.name.startswith((".", "__")) or item.suffix == ".ipynb" or item.name == "runs":
+        if not travels_with_tutorials(Path(item.name)):
             continue
         if item.is_dir():
             shutil.copytree(item, dest / item.name)
@@ -174,8 +181,7 @@ def copy_course(books: list[Path], out: Path, student: bool = False) -> dict[str
                    f"notebooks/{book.name}")
     for item in sorted(folder.rglob("*")):
         relative = item.relative_to(folder)
-        if item.is_dir() or item.suffix == ".ipynb" and item.parent == folder or relative.parts[0] == "runs" \
-                or any(part.startswith((".", "__")) for part in relative.parts):
+        if item.is_dir() or not travels_with_tutorials(relative):
             continue
         _write_new(dest / relative, lambda tmp, item=item: shutil.copy2(item, tmp), kept, written,
                    f"notebooks/{relative}")

@@ -232,10 +232,11 @@ def chance_separation(n_a: int, n_b: int) -> float:
 
 
 def conclusions(summary: dict[str, Any]) -> list[str]:
-    """Markdown lines that say what a study's summary shows by the seed-spread rule, each variant against `full`,
-    then (1+2)D against 3D and how many separations chance alone would give over all the comparisons made."""
+    """Markdown lines that say what a study's summary shows by the seed-spread rule, each variant against the reference
+    (STUDY_REFERENCE), then (1+2)D against 3D and how many separations chance alone would give over all the comparisons made."""
     stats, versus = summary["stats"], summary["versus_full"]
-    judged = [m for m in CONCLUSION_METRICS if m in stats.get("full", {})]
+    ref = STUDY_REFERENCE
+    judged = [m for m in CONCLUSION_METRICS if m in stats.get(ref, {})]
     label = {m: REGISTRY[m].label for m in judged}
     lines = []
     for name, v in versus.items():
@@ -243,11 +244,11 @@ def conclusions(summary: dict[str, Any]) -> list[str]:
         worse = [label[m] for m in beyond if not v[m]["variant_better"]]
         better = [label[m] for m in beyond if v[m]["variant_better"]]
         within = [label[m] for m in judged if m in v and m not in beyond]
-        parts = ([f"worse than `full` beyond the seed spread on {', '.join(worse)}"] if worse else []) + \
-                ([f"better than `full` beyond the seed spread on {', '.join(better)}"] if better else []) + \
+        parts = ([f"worse than `{ref}` beyond the seed spread on {', '.join(worse)}"] if worse else []) + \
+                ([f"better than `{ref}` beyond the seed spread on {', '.join(better)}"] if better else []) + \
                 ([f"within the spread (no evidence either way) on {', '.join(within)}"] if within else [])
         lines.append(f"- `{name}`: " + "; ".join(parts) + ".")
-    n = min(stats["full"][m]["n"] for m in judged)
+    n = min(stats[ref][m]["n"] for m in judged)
     p = chance_separation(n, n)
     if "3d" in versus:
         k = sum(1 for m in judged if versus["3d"].get(m, {}).get("exceeds_seed_spread")
@@ -258,7 +259,7 @@ def conclusions(summary: dict[str, Any]) -> list[str]:
                    "and more seeds would make it firmer or undo it." if k else
                    "So the study does not show the paper's quality claim at this scale.")
         lines.append(
-            f"\n**(1+2)D against 3D**, the paper's comparison: `3d` is worse than `full` beyond the seed spread on "
+            f"\n**(1+2)D against 3D**, the paper's comparison: `3d` is worse than `{ref}` beyond the seed spread on "
             f"{k} of {len(judged)} judged metrics; a metric within the spread is no evidence either way. If the "
             f"{len(judged)} metrics were independent, {max(k, 1)} or more of them would separate by chance alone with "
             f"probability {joint:.1%}; they are correlated (they score the same clips), so the chance lies between "

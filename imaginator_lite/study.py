@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from .defaults import JUDGE_MIN_STEPS, STUDY_DIR, STUDY_REFERENCE, SYNTHETIC_IDENTITIES
+from .defaults import JUDGE_MIN_STEPS, PAINT_PENALTY, STUDY_DIR, STUDY_REFERENCE, SYNTHETIC_IDENTITIES
 from .atomic import write_json
 from .evaluation.metric_registry import METRICS as REGISTRY
 from .evaluation.metric_registry import STUDY
@@ -48,6 +48,9 @@ VARIANTS = (
     Variant("lambda_10", "L1 weight lambda = 10 instead of 100", train={"l1_weight": 10.0}),
     Variant("warp", "beyond the paper: the last layer predicts a flow, a mask and a residual that move the input's "
                     "pixels instead of painting every pixel (ModelConfig(output='warp'))", model={"output": "warp"}),
+    Variant("warp_penalty", f"warp with a penalty of {PAINT_PENALTY:g} x the painted share mean(1 - mask), so it "
+                            "paints only where moving pixels cannot show the frame (TrainConfig.paint_penalty)",
+            model={"output": "warp"}, train={"paint_penalty": PAINT_PENALTY}),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 #: The comparisons the paper's claims rest on; the study runs all their seeds before the other variants.

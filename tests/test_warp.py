@@ -286,3 +286,37 @@ def test_the_warp_is_computed_in_float32_under_bf16_autocast(warp_generator):
         plain = warp_generator(image, z, labels)
     assert video.dtype == torch.float32 and torch.isfinite(video).all()
     assert (video - plain).abs().max() < 0.05  # bf16 convolutions, float32 warp
+
+
+# ------------------------------------------------------------------------------------------ the paint penalty
+
+def test_the_paint_penalty_enters_the_loss_and_lowers_the_painted_share(dataset):
+    """g_total = 100 L1 + the adversarial terms + penalty x painted share; after the same 12 steps on one batch,
+    a penalised model paints less than an unpenalised one from the same initialisation (measured with batch
+    statistics, as in training: 12 steps barely move BatchNorm's running averages)."""
+    videos, labels = fetch_batch(dataset, list(range(6)))
+    painted = {}
+    for penalty in (0.0, 200.0):
+        cfg = TrainConfig(steps=12, batch_size=6, lr=2e-3, device="cpu", out_dir=None, progress=False,
+                          paint_penalty=penalty)
+        trainer = Trainer(TINY_WARP, cfg, dataset)
+        for _ in range(12):
+            values = trainer.train_step(videos, labels)
+        if penalty:
+            assert "painted" in values
+            assert values["g_total"] == pytest.approx(100 * values["l1"] + values["g_video"] + values["g_image"]
+                                                      + penalty * values["painted"], rel=1e-5)
+        with torch.no_grad():
+            z = torch.randn(6, TINY_WARP.dim_z, generator=torch.Generator().manual_seed(1))
+            painted[penalty] = float((1 - trainer.G.train().fields(videos[:, :, 0], z, labels).mask).mean())
+    assert painted[200.0] < painted[0.0] * 0.8, painted
+
+
+def test_the_paint_penalty_needs_a_warp_model(dataset, tiny_generator):
+    with pytest.raises(ValueError, match="needs a warp generator.*--output warp"):
+        Trainer(TINY, TrainConfig(steps=1, batch_size=2, device="cpu", out_dir=None, paint_penalty=1.0), dataset)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        TrainConfig(paint_penalty=-1.0)
+    image, labels = _inputs(2)
+    with pytest.raises(ValueError, match="needs a warp generator"):
+        tiny_generator(image, torch.zeros(2, TINY.dim_z), labels, return_mask=True)

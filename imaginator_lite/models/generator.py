@@ -133,13 +133,18 @@ class Generator(nn.Module):
         feats = self.enc(image)
         return self.dec(z.to(image.dtype), onehot, feats)
 
-    def forward(self, image: torch.Tensor, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+    def forward(self, image: torch.Tensor, z: torch.Tensor, label: torch.Tensor, return_mask: bool = False):
+        """image (B,3,S,S), z (B,dim_z), label (B,) -> video (B,3,T,S,S); with return_mask (warp generators only,
+        for the paint penalty in training) also the mask (B,1,T,S,S)."""
         if self.cfg.output == "paint":
+            if return_mask:
+                self._require_warp("return_mask")
             return self._decode(image, z, label)
         from .warp import compose
 
         f = self.fields(image, z, label)
-        return compose(image, f.flow, f.mask, f.residual)
+        video = compose(image, f.flow, f.mask, f.residual)
+        return (video, f.mask) if return_mask else video
 
     def _require_warp(self, what: str) -> None:
         if self.cfg.output != "warp":

@@ -1,4 +1,5 @@
-"""GAN objectives: adversarial (BCE-with-logits as in the paper, or hinge) and L1 reconstruction."""
+"""GAN objectives: adversarial (BCE-with-logits as in the paper, or hinge), L1 reconstruction, and (warp
+generators, beyond the paper) a penalty on the painted share."""
 from __future__ import annotations
 
 import torch
@@ -34,15 +35,25 @@ def reconstruction_loss(fake_video: torch.Tensor, real_video: torch.Tensor) -> t
     return F.l1_loss(fake_video, real_video)
 
 
+def painted_share(mask: torch.Tensor) -> torch.Tensor:
+    """The share of a warp generator's frames that is painted rather than moved: mean(1 - mask), mask (B,1,T,H,W)."""
+    return (1.0 - mask.float()).mean()
+
+
 def generator_loss(fake_video: torch.Tensor, real_video: torch.Tensor, video_fake_logits: torch.Tensor | None,
                    image_fake_logits: torch.Tensor | None, l1_weight: float = 100.0,
-                   kind: str = "bce") -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Paper objective: l1_weight * L1 + adv(D_V(fake)) + adv(D_I(fake frame)).
+                   kind: str = "bce", mask: torch.Tensor | None = None,
+                   paint_penalty: float = 0.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Paper objective: l1_weight * L1 + adv(D_V(fake)) + adv(D_I(fake frame)),
+    plus paint_penalty * painted_share(mask) when a warp generator's mask (B,1,T,H,W) is given.
 
     Either discriminator term may be None (the ablations switch them off). Returns (total, parts).
     """
     parts = {"l1": reconstruction_loss(fake_video, real_video)}
     total = l1_weight * parts["l1"]
+    if mask is not None:
+        parts["painted"] = painted_share(mask)
+        total = total + paint_penalty * parts["painted"]
     if video_fake_logits is not None:
         parts["g_video"] = generator_adversarial_loss(video_fake_logits, kind)
         total = total + parts["g_video"]

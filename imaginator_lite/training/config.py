@@ -28,6 +28,8 @@ class TrainConfig:
     lr: float = _opt(2e-4, "Adam learning rate of G and both Ds (the paper's 2e-4)")
     betas: tuple[float, float] = _opt((0.5, 0.999), "Adam betas", cli=False)
     l1_weight: float = _opt(100.0, "weight of the L1 reconstruction term (the paper's lambda = 100)")
+    paint_penalty: float = _opt(0.0, "warp generators only: weight of a penalty on the painted share mean(1 - mask), "
+                                "so the model moves the photo's pixels and paints only where it must (0: none)")
     adversarial: str = _opt("bce", "adversarial loss: bce (the paper) or hinge", choices=ADVERSARIAL_KINDS)
     use_video_disc: bool = _opt(True, "use the video discriminator D_V; --no-video-disc is the ablation without it",
                                flag="--no-video-disc")
@@ -64,7 +66,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 0 (got {getattr(self, name)})")
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0 (got {self.lr})")
-        for name in ("log_every", "sample_every", "checkpoint_every", "l1_weight"):
+        for name in ("log_every", "sample_every", "checkpoint_every", "l1_weight", "paint_penalty"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0 (got {getattr(self, name)})")
 

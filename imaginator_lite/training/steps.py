@@ -9,7 +9,8 @@ loss against a target ('real' = 1, 'fake' = 0):
     L_{D_I}  = adv(D_I(x[:, :, t']), real) + adv(D_I(fake[:, :, t]), fake)
 
 one Adam step of G on L_G (D_V and D_I frozen), then one of each discriminator on its loss: the
-official order. t and t' are random frames; the ablations drop D_V or D_I.
+official order. t and t' are random frames; the ablations drop D_V or D_I. Beyond the paper, a warp
+generator trained with paint_penalty > 0 adds paint_penalty * mean(1 - mask) to L_G (models/warp.py).
 """
 from __future__ import annotations
 
@@ -75,18 +76,22 @@ def update(optimizers: Sequence[torch.optim.Optimizer], loss: torch.Tensor,
 def gan_step(G: Callable, D_V: Callable | None, D_I: Callable | None, optimizers: Mapping[str, torch.optim.Optimizer],
              batch: StepBatch, *, l1_weight: float, adversarial: str, autocast: Callable[[], ContextManager],
              check: Callable[[Mapping[str, torch.Tensor]], dict[str, float]],
-             scaler: torch.amp.GradScaler | None = None) -> dict[str, float]:
+             scaler: torch.amp.GradScaler | None = None, paint_penalty: float = 0.0) -> dict[str, float]:
     """The G update then the D update (the module docstring has the maths); returns the loss values.
 
-    check(losses) -> floats, raising before any update when a loss is NaN/inf.
+    check(losses) -> floats, raising before any update when a loss is NaN/inf. paint_penalty > 0 needs a warp G.
     """
     x, y = batch.videos, batch.labels
+    mask = None
     with frozen(D_V, D_I), autocast():                       # generator update: D_V and D_I frozen
-        fake = G(x[:, :, 0], batch.z, y)
+        if paint_penalty > 0:
+            fake, mask = G(x[:, :, 0], batch.z, y, return_mask=True)
+        else:
+            fake = G(x[:, :, 0], batch.z, y)
         vd_fake = D_V(fake, y).float() if D_V is not None else None
         fake_t = fake[:, :, batch.fake_t]                  # taken after D_V: autograd sums fake's gradients in this order
         id_fake = D_I(fake_t).float() if D_I is not None else None
-    loss_g, parts = generator_loss(fake.float(), x, vd_fake, id_fake, l1_weight, adversarial)
+    loss_g, parts = generator_loss(fake.float(), x, vd_fake, id_fake, l1_weight, adversarial, mask, paint_penalty)
     values = check({"g_total": loss_g, **parts})
     update([optimizers["G"]], loss_g, scaler)
 

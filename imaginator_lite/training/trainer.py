@@ -106,6 +106,10 @@ class Trainer:
         check_global_batch(cfg.batch_size, self.ranks)
         check_same_device_type(self.device, self.ranks)
         self.precision = resolve_precision(cfg.precision, self.device)  # 'auto': bf16 only where it is native
+        if cfg.paint_penalty > 0 and model_cfg.output != "warp":
+            raise ValueError(f"paint_penalty={cfg.paint_penalty} needs a warp generator (ModelConfig(output='warp'), "
+                             f"--output warp), but this model is '{model_cfg.output}': a paint generator has no mask "
+                             "to penalise; drop --paint-penalty or train with --output warp")
         torch.manual_seed(cfg.seed)  # network initialisation (the same on every rank)
         self.G = Generator(model_cfg).to(self.device)
         self.D_V = VideoDiscriminator(model_cfg).to(self.device) if cfg.use_video_disc else None
@@ -203,7 +207,7 @@ class Trainer:
         values = gan_step(nets["G"], nets.get("D_V"), nets.get("D_I"), self.optimizers, batch,
                           l1_weight=self.train_cfg.l1_weight, adversarial=self.train_cfg.adversarial,
                           autocast=lambda: autocast_context(self.device, self.precision),
-                          check=self._finite_or_raise, scaler=self.scaler)
+                          check=self._finite_or_raise, scaler=self.scaler, paint_penalty=self.train_cfg.paint_penalty)
         self.step += 1
         return values
 

@@ -18,9 +18,30 @@ def test_the_face_of_a_portrait_is_found_and_cropped():
     x0, y0, x1, y1 = prepared.box
     assert prepared.face_found and "face found" in prepared.message
     assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
-    assert x1 - x0 == y1 - y0 and x1 - x0 < 0.8 * min(h, w)  # a square on the face, not the whole photo
+    assert x1 - x0 == y1 - y0 and x1 - x0 < 0.9 * min(h, w)  # a square on the face, not the whole photo
     assert y0 < h / 2  # the face is in the upper half of the portrait
     assert prepared.image.shape == (3, 32, 32) and -1 <= prepared.image.min() and prepared.image.max() <= 1
+
+
+def test_the_crop_puts_the_eyes_and_mouth_where_the_drawn_faces_have_them():
+    """aligned_face_box: the face box's eye and mouth lines land on the drawn faces' mean rows (to a pixel, where the
+    square fits in the photo); without `align` the crop is the converters' box enlarged 1.4 times."""
+    from imaginator_lite.data.importers.video_io import detect_face_box, detect_face_rect
+    from imaginator_lite.data.synthetic import face_layout
+    from imaginator_lite.generation.photos import FACE_BOX_EYE_Y, FACE_BOX_MOUTH_Y, aligned_face_box
+
+    layout = face_layout()
+    x, y, w, h = rect = (100, 120, 80, 80)
+    x0, y0, x1, y1 = aligned_face_box(rect, (1000, 1000, 3))
+    side = x1 - x0
+    for line, feature in ((FACE_BOX_EYE_Y, "eye_y"), (FACE_BOX_MOUTH_Y, "mouth_y")):
+        row = (y + line * h - y0) / side * 2 - 1  # where the line falls, in the drawn faces' [-1, 1] coordinates
+        assert row == pytest.approx(layout[feature]["mean"], abs=2 / side), feature
+    assert side == y1 - y0 and 1.6 * w < side < 2.2 * w
+    fitted = aligned_face_box(rect, (150, 1000, 3))  # a photo too short for the square: shrunk and moved inside
+    assert fitted[1] >= 0 and fitted[3] <= 150 and fitted[3] - fitted[1] == fitted[2] - fitted[0]
+    assert prepare_photo(HOPPER.photo, 32, align=False).box == detect_face_box(HOPPER.photo, 1.4)
+    assert detect_face_rect(HOPPER.photo) is not None
 
 
 def test_a_photo_without_a_face_falls_back_to_the_centre_square_and_says_so():

@@ -23,7 +23,7 @@ from .store_writer import StoreWriter
 
 __all__ = [
     "render_faces", "render_actions", "render_clips", "make_synthetic_store",
-    "split_identities", "KIND_CLASSES",
+    "split_identities", "KIND_CLASSES", "face_layout",
 ]
 
 #: Class names per synthetic kind, in one-hot order.
@@ -256,6 +256,25 @@ def _render_face_clip(face: dict, expression: str, intensity: np.ndarray,
     _blend(band, _coverage(mouth, pixel), (0.18, 0.04, 0.05))
     video[:, rows, cols] = band
     return video
+
+
+def face_layout(seed: int = 0, identities: int = 200) -> dict[str, dict[str, float]]:
+    """Where the drawn faces have their features, over `identities` identities: mean and sd of each, in the
+    frame's coordinates [-1, 1] (x right, y down). Keys: eye_x (the eyes' midpoint), eye_y, eye_dx (half the
+    distance between the eyes), mouth_y, and the bands a clip redraws (everything else is static):
+    eyes_top, eyes_bottom, eyes_half_width, mouth_top, mouth_bottom, mouth_half_width (about eye_x)."""
+    rows = []
+    for identity in range(identities):
+        f = _face_identity(seed, identity)
+        k = f["scale"]
+        brow_y = f["eye_y"] - f["eye_ry"] - f["brow_gap"]
+        rows.append(dict(eye_x=f["cx"], eye_y=f["eye_y"], eye_dx=f["eye_dx"], mouth_y=f["mouth_y"],
+                         eyes_top=brow_y - 0.2 * k - 0.05, eyes_bottom=f["eye_y"] + f["eye_ry"] * 1.7 + 0.02,
+                         eyes_half_width=f["eye_dx"] + f["brow_len"] + 0.1,
+                         mouth_top=f["mouth_y"] - 0.28 * k, mouth_bottom=f["mouth_y"] + 0.25 * k,
+                         mouth_half_width=f["mouth_w"] * 1.4 + 0.08))
+    return {key: {"mean": float(np.mean([r[key] for r in rows])), "sd": float(np.std([r[key] for r in rows]))}
+            for key in rows[0]}
 
 
 def render_faces(identities, labels, image_size: int = 64, frames: int = 32, seed: int = 0,

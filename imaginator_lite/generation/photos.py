@@ -3,6 +3,12 @@
 the converters use), crop a square around it and resize it to the model's size. Without a face in the photo
 it falls back to the centre square and says so: a whole portrait shrunk to 32x32 leaves the face a few pixels
 wide, and the label changes the clip less (notebook 06 measures it).
+
+The square is aligned to the drawn faces the models learnt from (`aligned_face_box`): the photo's eye line and
+mouth line land on the rows where the drawn faces have theirs, so the motion a model learnt there falls on the
+photo's eyes and mouth. Where the face box has its eyes and mouth was measured with OpenCV's bundled eye and smile
+cascades (`docs/measure.py crop`, docs/results/crop_alignment.json); those cascades are not used at run time,
+because on the sample photos they found both eyes in none of 71 faces.
 """
 from __future__ import annotations
 
@@ -14,10 +20,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data.importers.video_io import Box, center_box, crop_resize, detect_face_box, face_detector_problem
+from ..data.importers.video_io import (Box, center_box, crop_resize, detect_face_box, detect_face_rect,
+                                       face_detector_problem, square_box)
 
 __all__ = ["PreparedPhoto", "read_photo", "load_image", "pil_to_tensor", "to_rgb8", "prepare_photo", "plot_photo_crop",
-           "is_face_model", "sample_photos"]
+           "is_face_model", "sample_photos", "aligned_face_box", "FACE_BOX_EYE_Y", "FACE_BOX_MOUTH_Y"]
+
+#: Where OpenCV's frontal-face box has the eye line and the mouth line, as fractions of its height from its top:
+#: the means of the eye and smile cascades' detections inside the boxes of the sample photos (docs/measure.py crop;
+#: a test checks these against docs/results/crop_alignment.json).
+FACE_BOX_EYE_Y = 0.343
+FACE_BOX_MOUTH_Y = 0.815
 
 
 def is_face_model(class_names) -> bool:
@@ -113,10 +126,35 @@ def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
     return pil_to_tensor(img, size)
 
 
+def aligned_face_box(rect: tuple[int, int, int, int], shape: tuple[int, ...]) -> Box:
+    """The square around a detected face (x, y, w, h) whose eye line and mouth line fall on the rows where the
+    drawn faces have theirs (data.synthetic.face_layout's means), centred where they centre their eyes; shrunk
+    and shifted to fit inside an image of `shape` (H, W). About 1.9 times the box's side, a little above it."""
+    layout = _drawn_layout()
+    x, y, w, h = rect
+    eye_row, mouth_row = (layout["eye_y"] + 1) / 2, (layout["mouth_y"] + 1) / 2  # fractions of the square
+    side = (FACE_BOX_MOUTH_Y - FACE_BOX_EYE_Y) * h / (mouth_row - eye_row)
+    top = y + FACE_BOX_EYE_Y * h - eye_row * side
+    return square_box(x + w / 2 - layout["eye_x"] * side / 2, top + side / 2, side, shape)
+
+
+def _drawn_layout() -> dict[str, float]:
+    from ..data.synthetic import face_layout
+
+    global _LAYOUT
+    if _LAYOUT is None:
+        _LAYOUT = {k: v["mean"] for k, v in face_layout().items()}
+    return _LAYOUT
+
+
+_LAYOUT: dict[str, float] | None = None
+
+
 def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, crop_face: bool = True,
-                  enlarge: float = 1.4, least: int | None = None) -> PreparedPhoto:
-    """The generator's input from a photo: the largest face's square (enlarged by `enlarge`, so brows, mouth
-    and chin fit, like the training crops) resized to size x size; the centre square without a face.
+                  align: bool = True, enlarge: float = 1.4, least: int | None = None) -> PreparedPhoto:
+    """The generator's input from a photo: the largest face's square resized to size x size; the centre square
+    without a face. With `align` (default) the square puts the eyes and mouth where the drawn faces have them
+    (aligned_face_box); without it, it is the face box enlarged by `enlarge` (the data converters' crop).
     A square smaller than `least` pixels (default: `size`) is refused before any generation, with the photo's
     size and the least size in the message: upsampling a 16-pixel photo to the model's 32 invents the detail."""
     photo = read_photo(source)
@@ -125,9 +163,12 @@ def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, cro
     if crop_face:
         problem = face_detector_problem()
         if problem is None:
-            box = detect_face_box(photo, enlarge=enlarge)
-            found = box is not None
-        message = ("face found: cropped a square around it" if found else
+            rect = detect_face_rect(photo)
+            found = rect is not None
+            if found:
+                box = aligned_face_box(rect, photo.shape) if align else detect_face_box(photo, enlarge=enlarge)
+        message = (("face found: cropped a square with its eyes and mouth where the drawn faces have theirs" if align
+                    else "face found: cropped a square around it") if found else
                    f"no face found ({problem})" if problem else
                    "no face found in the photo: used the centre square instead (a frontal, well-lit face works best)")
     else:

@@ -11,7 +11,7 @@ import numpy as np
 
 __all__ = [
     "VIDEO_EXTENSIONS", "IMAGE_EXTENSIONS", "VideoReadError", "numeric_sort_key", "center_box",
-    "crop_resize", "detect_face_box", "face_detector_problem", "default_cascade_path", "read_video",
+    "crop_resize", "detect_face_box", "detect_face_rect", "square_box", "face_detector_problem", "default_cascade_path", "read_video",
     "read_frame_folder", "list_frame_files", "iter_video_frames", "iter_folder_frames", "crop_clip",
 ]
 
@@ -68,8 +68,8 @@ def face_detector_problem(cascade_path: str | None = None) -> str | None:
     return None
 
 
-def detect_face_box(frame_rgb: np.ndarray, enlarge: float = 1.4, cascade_path: str | None = None) -> Box | None:
-    """Largest frontal face (OpenCV Haar cascade) as a square box enlarged by `enlarge`, or None."""
+def detect_face_rect(frame_rgb: np.ndarray, cascade_path: str | None = None) -> tuple[int, int, int, int] | None:
+    """The largest frontal face (OpenCV Haar cascade) as the detector's own (x, y, w, h), or None."""
     path = cascade_path or default_cascade_path()
     if path not in _CASCADES:
         problem = face_detector_problem(path)
@@ -82,12 +82,23 @@ def detect_face_box(frame_rgb: np.ndarray, enlarge: float = 1.4, cascade_path: s
     faces = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
     if len(faces) == 0:
         return None
-    x, y, w, h = max(faces, key=lambda f: f[2] * f[3])
-    side = int(round(max(w, h) * enlarge))
-    side = min(side, min(gray.shape))
-    cx, cy = x + w / 2, y + h / 2
-    x0 = int(np.clip(round(cx - side / 2), 0, gray.shape[1] - side))
-    y0 = int(np.clip(round(cy - side / 2), 0, gray.shape[0] - side))
+    return tuple(int(v) for v in max(faces, key=lambda f: f[2] * f[3]))
+
+
+def detect_face_box(frame_rgb: np.ndarray, enlarge: float = 1.4, cascade_path: str | None = None) -> Box | None:
+    """Largest frontal face (OpenCV Haar cascade) as a square box enlarged by `enlarge`, or None."""
+    rect = detect_face_rect(frame_rgb, cascade_path)
+    if rect is None:
+        return None
+    x, y, w, h = rect
+    return square_box(x + w / 2, y + h / 2, max(w, h) * enlarge, frame_rgb.shape)
+
+
+def square_box(cx: float, cy: float, side: float, shape: tuple[int, ...]) -> Box:
+    """The square of `side` pixels centred at (cx, cy), shrunk to fit and shifted inside an image of `shape` (H, W)."""
+    side = min(int(round(side)), min(shape[:2]))
+    x0 = int(np.clip(round(cx - side / 2), 0, shape[1] - side))
+    y0 = int(np.clip(round(cy - side / 2), 0, shape[0] - side))
     return x0, y0, x0 + side, y0 + side
 
 

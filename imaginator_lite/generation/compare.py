@@ -1,0 +1,64 @@
+"""Paint against warp on one photo: every label's video from one noise, at the photo's resolution for a warp
+model and at the model's size for a paint model, with the measures of evaluation.photo_motion.
+
+    report = photo_report(G, photo_crop)   # photo_crop (3, H, W) in [-1, 1], e.g. PreparedPhoto.at(256)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ..evaluation.photo_motion import (label_effect, motion_amount, motion_by_region, motion_concentration,
+                                       painted_change, painted_share, resize_video, sharpness)
+from ..models.warp import resize_image
+
+
+@torch.no_grad()
+def label_videos(G, photo: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, Any]:
+    """One video per class of one photo (3, H, W) in [-1, 1] and one noise (seed): (n_classes, 3, T, H', W') and,
+    for a warp model, its fields at the model's size (None for paint). A warp model's videos are at the photo's
+    resolution (G.animate); a paint model's at its own size (it repaints every pixel there)."""
+    cfg = G.cfg
+    if photo.dim() != 3 or photo.shape[0] != 3:
+        raise ValueError(f"photo must be (3, H, W) in [-1, 1], got {tuple(photo.shape)}")
+    device = next(G.parameters()).device
+    G.eval()
+    n = cfg.n_classes
+    z = torch.randn(1, cfg.dim_z, generator=torch.Generator().manual_seed(int(seed))).expand(n, -1).to(device)
+    labels = torch.arange(n, device=device)
+    photo = photo.float().to(device)[None].expand(n, -1, -1, -1)
+    small = resize_image(photo, cfg.image_size)
+    if cfg.output == "warp":
+        fields = G.fields(small, z, labels)
+        return G.animate(photo, z, labels).float().cpu(), fields
+    return G(small, z, labels).float().cpu(), None
+
+
+def photo_report(G, photo: torch.Tensor, seed: int = 0) -> dict[str, Any]:
+    """The measures of one model on one photo (3, H, W), all six labels from one noise:
+    sharpness (at the photo's size; the photo's own too), kept detail = sharpness / the photo's, motion amount,
+    the share of motion in the eyes and brows, the mouth and elsewhere (and over their areas), the label effect, and for a warp model
+    the painted share and painted change (per label, and their mean)."""
+    videos, fields = label_videos(G, photo, seed)
+    size = photo.shape[-1]
+    shown = videos if videos.shape[-1] == size else resize_video(videos, size)
+    photo_sharpness = float(sharpness(photo[None, :, None].float())[0])
+    regions = motion_by_region(videos)
+    report: dict[str, Any] = {
+        "output": G.cfg.output, "size": int(size), "model_size": G.cfg.image_size, "labels": list(G.cfg.class_names),
+        "photo_sharpness": photo_sharpness,
+        "sharpness": float(sharpness(shown).mean()),
+        "motion": float(motion_amount(videos).mean()),
+        "motion_share": {name: float(v.mean()) for name, v in regions.items()},
+        "motion_concentration": {name: float(v.mean()) for name, v in motion_concentration(videos).items()},
+        "label_effect": label_effect(videos),
+    }
+    report["kept_detail"] = report["sharpness"] / photo_sharpness
+    if fields is not None:
+        per_label_share = painted_share(fields)
+        per_label_change = painted_change(photo[None].expand(len(videos), -1, -1, -1).float(), fields)
+        report.update(painted_share=float(per_label_share.mean()), painted_change=float(per_label_change.mean()),
+                      painted_share_by_label=dict(zip(G.cfg.class_names, map(float, per_label_share))),
+                      painted_change_by_label=dict(zip(G.cfg.class_names, map(float, per_label_change))))
+    return report

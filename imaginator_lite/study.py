@@ -137,7 +137,10 @@ def run_study(results_path: str | os.PathLike, settings: StudySettings = StudySe
     if changed:  # never discard finished runs: another study goes to another file
         raise ValueError(f"{path} holds a study made with other settings ({'; '.join(changed)}); pass the same "
                          "settings to resume it, or another results file to start a new study")
-    data = {"command": command or old.get("command", ""), "settings": new, "machine": machine(),
+    if old.get("settings"):  # a study grows by seeds and variants: the file lists them all, and keeps the command
+        for key in ("seeds", "variants"):  # that makes the whole study (it resumes every finished run)
+            new[key] = list(dict.fromkeys(list(old["settings"].get(key, [])) + new[key]))
+    data = {"command": old.get("command") or command, "settings": new, "machine": machine(),
             "variants": old.get("variants", {})}
     for seed, name in run_order(settings):
         entry = data["variants"].setdefault(name, {"description": _describe(name), "runs": []})

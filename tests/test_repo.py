@@ -160,3 +160,21 @@ def test_a_study_resumes_across_new_train_config_fields_and_refuses_other_settin
     with pytest.raises(ValueError, match=r"other settings \(recipe.lr 0.001 -> 0.0005\).*another results file"):
         run_study(results, other, tmp_path / "work", progress=False)
     assert json.loads(results.read_text()) == committed
+
+
+def test_a_study_that_only_adds_a_variant_keeps_the_whole_studys_command_and_variants(tmp_path):
+    """`study --variants X` on the committed file runs nothing already there and keeps the file's full variant list
+    and the command that makes the whole study."""
+    import json
+
+    from imaginator_lite.study import VARIANT_NAMES, StudySettings, run_study
+
+    committed = json.loads((Path(__file__).resolve().parents[1] / "notebooks/results/ablations.json").read_text())
+    assert committed["settings"]["variants"] == list(VARIANT_NAMES)
+    assert all(len(v["runs"]) == 3 for v in committed["variants"].values())
+    results = tmp_path / "ablations.json"
+    results.write_text(json.dumps(committed))
+    data = run_study(results, StudySettings(variants=("warp",)), tmp_path / "work", command="study --variants warp",
+                     progress=False, log=lambda line: pytest.fail(f"it ran a finished run: {line}"))
+    assert data["command"] == committed["command"] and data["settings"]["variants"] == list(VARIANT_NAMES)
+    assert data["variants"] == committed["variants"]

@@ -47,7 +47,7 @@ def test_the_weights_match_their_card(name):
 
 def test_the_shipped_files_are_small_and_pickle_free():
     files = [weights_path(n) for n in PRETRAINED]
-    assert sum(f.stat().st_size for f in files) <= 20 * 2 ** 20
+    assert all(f.stat().st_size <= 10 * 2 ** 20 for f in files) and sum(f.stat().st_size for f in files) <= 30 * 2 ** 20
     assert all(f.suffix == ".safetensors" for f in files)
 
 
@@ -65,7 +65,7 @@ def test_a_damaged_weights_file_is_refused(tmp_path, monkeypatch):
     _ship_damaged_copy("faces", tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="sha256"):
         load_pretrained("faces")
-    with pytest.raises(ValueError, match="ships faces, actions"):
+    with pytest.raises(ValueError, match="ships faces, actions, faces-warp"):
         load_pretrained("dogs")
 
 
@@ -78,7 +78,8 @@ def test_the_first_steps_of_the_recipe_reproduce_the_card(name, tmp_path):
     recipe = TrainConfig.from_dict(card["train_config"]).replace(
         steps=rows[-1]["step"], device="cpu", out_dir=None, progress=False, checkpoint_every=0, sample_every=0)
     data = card["data"]
-    store = SyntheticData(name, data["identities"], data["image_size"], data["frames"], data["seed"]).store(tmp_path, False)
+    store = SyntheticData(data["kind"], data["identities"], data["image_size"], data["frames"], data["seed"]).store(
+        tmp_path, False)
     trainer = Trainer(cfg, recipe, open_split(store, cfg, "train"))
     trainer.train()
     assert [r["step"] for r in trainer.history] == [r["step"] for r in rows]
@@ -101,10 +102,11 @@ def test_the_tolerances_cover_the_measured_cross_isa_differences():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", PRETRAINED)
 def test_passes_the_pass_mark_on_unseen_identities(name, tmp_path, capsys):
-    """`imaginator-lite evaluate --pretrained NAME --synthetic NAME --seed S` on identities of the card's held-out seed."""
+    """`imaginator-lite evaluate --pretrained NAME --synthetic KIND --seed S` on identities of the card's held-out seed."""
     card = model_card(name)
     seed = card["held_out"]["seed"]
-    code = main(["evaluate", "--pretrained", name, "--synthetic", name, "--seed", str(seed), "--device", "cpu",
+    kind = card["data"]["kind"]
+    code = main(["evaluate", "--pretrained", name, "--synthetic", kind, "--seed", str(seed), "--device", "cpu",
                  "--data-root", str(tmp_path / "data"), "--cache-dir", str(tmp_path / "cache"),
                  "--out", str(tmp_path / "eval"), "--no-progress"])
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
@@ -113,7 +115,7 @@ def test_passes_the_pass_mark_on_unseen_identities(name, tmp_path, capsys):
     for method, recorded in card["held_out"]["results"].items():  # the card's numbers, reproduced
         for key, value in recorded.items():
             assert metrics["results"][method][key] == pytest.approx(value, rel=HELD_OUT_REL), (method, key)
-    assert metrics["judge"]["sha256"] == judge_card(name)["sha256"]  # scored by the shipped judge, not a new one
+    assert metrics["judge"]["sha256"] == judge_card(kind)["sha256"]  # scored by the shipped judge, not a new one
 
 
 def test_evaluate_refuses_the_training_seed(capsys):
@@ -180,3 +182,53 @@ def test_a_damaged_judge_is_refused(tmp_path, monkeypatch):
         load_judge("faces")
     with pytest.raises(ValueError, match="no shipped judge .dogs.; the package ships faces, actions"):
         load_judge("dogs")
+
+
+# ----------------------------------------------------------------------------- the shipped warp model on a photo
+
+def _gif_video(path) -> torch.Tensor:
+    """A GIF's frames as (1, 3, T, H, W) in [-1, 1]."""
+    import numpy as np
+    from PIL import ImageSequence
+
+    with Image.open(path) as gif:
+        frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)]
+    return torch.from_numpy(np.stack(frames)).permute(3, 0, 1, 2)[None].float() / 127.5 - 1
+
+
+def test_a_photo_through_faces_warp_keeps_its_detail(tmp_path):
+    """The issue's command writes frames of at least 128 px, at least twice as sharp as the paint model's output
+    for the same photo and label, both read back from their GIFs and compared at the same size."""
+    import matplotlib.cbook
+
+    from imaginator_lite.evaluation.photo_motion import resize_video, sharpness
+
+    hopper = matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)
+    videos = {}
+    for name in ("faces-warp", "faces"):
+        out = tmp_path / f"{name}.gif"
+        assert main(["generate", "--pretrained", name, "--image", str(hopper), "--label", "happiness", "--out", str(out),
+                     "--device", "cpu"]) == 0
+        videos[name] = _gif_video(out)
+    warp = videos["faces-warp"]
+    assert warp.shape[2] == model_card("faces-warp")["model_config"]["frames"] and min(warp.shape[-2:]) >= 128
+    paint = resize_video(videos["faces"], warp.shape[-1])
+    assert float(sharpness(warp)) >= 2 * float(sharpness(paint)), (float(sharpness(warp)), float(sharpness(paint)))
+
+
+def test_the_label_changes_a_photos_motion_more_than_the_noise_does():
+    """faces-warp on Grace Hopper's crop: the six labels' clips (one noise) differ more than six noises' clips of
+    one label do, and differ at all (the label effect is at least a tenth of the motion)."""
+    from imaginator_lite.evaluation.metrics import motion_energy
+    from imaginator_lite.evaluation.photo_motion import label_effect
+    from imaginator_lite.generation.compare import label_videos
+    from imaginator_lite.generation.generate import generate_at_resolution
+    from imaginator_lite.generation.photos import prepare_photo, sample_photos
+
+    G = load_pretrained("faces-warp")
+    prepared = prepare_photo(sample_photos()[0].photo, G.cfg.image_size)
+    photo = prepared.at(128)
+    by_label, _ = label_videos(G, photo, seed=0)
+    by_noise = torch.cat([generate_at_resolution(G, photo, "happiness", seed=s) for s in range(G.cfg.n_classes)])
+    assert label_effect(by_label) > label_effect(by_noise)
+    assert label_effect(by_label) >= 0.1 * float(motion_energy(by_label).mean())

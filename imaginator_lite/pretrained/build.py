@@ -18,7 +18,7 @@ from typing import Any
 from ..atomic import atomic_path, write_json
 from ..defaults import HELD_OUT_SEED
 from ..evaluation.metric_registry import CARD
-from . import HERE, PRETRAINED, sha256_of
+from . import HERE, PRETRAINED, SYNTHETIC_KIND, sha256_of
 
 #: Losses of the first logged steps kept on the card for the provenance test.
 PROVENANCE_ROWS = 3
@@ -35,11 +35,12 @@ def export_weights(G, name: str) -> Path:
     return path
 
 
-def held_out_metrics(G, kind: str, eval_seed: int, identities: int, work: Path) -> dict[str, Any]:
-    """The pass mark's evaluation on identities rendered from `eval_seed`, scored by the shipped judge."""
+def held_out_metrics(G, name: str, eval_seed: int, identities: int, work: Path) -> dict[str, Any]:
+    """The pass mark's evaluation on identities rendered from `eval_seed`, scored by the shipped judge of the
+    shipped model `name`'s domain."""
     from ..pipeline import SyntheticData, evaluate_run
 
-    store = SyntheticData.for_model(G.cfg, kind, identities, eval_seed).store(work)
+    store = SyntheticData.for_model(G.cfg, SYNTHETIC_KIND[name], identities, eval_seed).store(work)
     # the same judge and noise seed as `imaginator-lite evaluate --pretrained KIND --synthetic KIND --seed eval_seed`
     evaluation = evaluate_run(G, store, seed=eval_seed)
     return {"seed": eval_seed, "identities": identities, "clips": evaluation["clips"],
@@ -61,7 +62,7 @@ def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s:
     G = load_generator(run_dir / "checkpoint.pt")
     store = json.loads((run_dir / "run.json").read_text())["store"]  # written by `imaginator-lite train`
     meta = load_meta(store)
-    data = {"kind": name, "identities": meta["n_identities"], "seed": meta["seed"],
+    data = {"kind": SYNTHETIC_KIND[name], "identities": meta["n_identities"], "seed": meta["seed"],
             "image_size": G.cfg.image_size, "frames": G.cfg.frames}
     path = export_weights(G, name)
     card = {

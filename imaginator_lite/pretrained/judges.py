@@ -14,9 +14,9 @@ from typing import Any
 
 import torch
 
-from . import PRETRAINED, read_card, shipped_stem, verified_weights
+from . import read_card, shipped_stem, verified_weights
 
-JUDGES = PRETRAINED  # one judge per synthetic domain: faces, actions
+JUDGES = ("faces", "actions")  # one judge per synthetic domain
 
 
 def _judge_stem(kind: str) -> str:

@@ -251,6 +251,29 @@ def page_title(page: Path) -> str:
     return heading[2:].strip() if heading else page.stem
 
 
+#: A Markdown image: ![alt](target), the target relative to the page (no scheme, no anchor).
+MARKDOWN_IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s:#]+)(\))")
+
+
+def copy_page(page: Path, folder: Path) -> Path:
+    """Copy a Markdown page into `folder` with the images it shows: each local image it links (e.g.
+    ../notebooks/results/x.png) goes to folder/_images/ and the link is rewritten to it; a missing one stays as it is
+    (the site's build then names it)."""
+    text = page.read_text(encoding="utf-8")
+
+    def local(match: re.Match) -> str:
+        source = (page.parent / match[2]).resolve()
+        if not source.is_file():
+            return match[0]
+        (folder / "_images").mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, folder / "_images" / source.name)
+        return f"{match[1]}_images/{source.name}{match[3]}"
+
+    target = folder / page.name
+    target.write_text(MARKDOWN_IMAGE.sub(local, text), encoding="utf-8")
+    return target
+
+
 def prepare_book(executed: list[Path], book: Path, companions: Path | None = None,
                  pages: list[Path] | None = None) -> None:
     """A Jupyter Book source folder: what sits beside the tutorials, the executed notebooks, the record's pages
@@ -269,7 +292,7 @@ def prepare_book(executed: list[Path], book: Path, companions: Path | None = Non
         (book / "record").mkdir()
         links.append("\n## The record\n")
     for page in pages:
-        shutil.copy2(page, book / "record" / page.name)
+        copy_page(page, book / "record")
         links.append(f"- [{page_title(page)}](record/{page.name})")
     for template in sorted(SITE_TEMPLATES.iterdir()):
         if template.is_file():

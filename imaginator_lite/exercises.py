@@ -47,6 +47,7 @@ __all__ = [
     "check_fusion", "check_generator_loss", "check_discriminator_loss",
     "check_moving_l1", "check_copy_first_frame",
     "check_ranges_separate", "check_no_fusion_config",
+    "check_pixel_centre_grid", "check_warp",
 ]
 
 Case = tuple[str, tuple, Any]                      # (description, arguments, expected output)
@@ -713,3 +714,85 @@ def check_no_fusion_config(student_fn: Callable) -> None:
     got_small, _, full_small = counts["small"]
     print(f"✓ {name} gives the study's no_fusion config for tiny, small and paper; small: G {got_small:,} "
           f"parameters, {full_small - got_small:,} fewer than full ({full_small:,})")
+
+
+# --------------------------------------------------------------------------------------------
+# notebook 07: the warp head
+
+
+def _sample(image: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
+    """grid_sample as the warp head uses it: image (B, C, H, W), grid (B, H, W, 2) of (x, y) in [-1, 1]."""
+    return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def check_pixel_centre_grid(student_fn: Callable) -> None:
+    """student_fn(height, width) -> (H, W, 2) grid of pixel centres (x, y) that grid_sample maps back to each pixel."""
+    from .models.warp import identity_grid
+
+    name = _name(student_fn)
+    inputs = [(f"for (height, width) = {hw}", hw) for hw in ((4, 8), (16, 16), (16, 32))]
+
+    def corners(height, width):  # align_corners=True's convention: the first and last pixel centres at -1 and 1
+        ys, xs = torch.linspace(-1, 1, height), torch.linspace(-1, 1, width)
+        return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1)
+
+    def swapped(height, width):
+        return identity_grid(height, width).flip(-1)
+
+    grid = _as_tensor(_call(student_fn, (16, 32)), student_fn).float()
+    if grid.shape == (16, 32, 2) and torch.allclose(grid, identity_grid(16, 32), atol=1e-6):
+        image = torch.rand(2, 3, 16, 32, generator=torch.Generator().manual_seed(0))
+        copied = _sample(image, grid.expand(2, -1, -1, -1))
+        if not torch.equal(copied, image):
+            raise ExerciseError(f"{name}: grid_sample with your grid does not return the image exactly (max abs "
+                                f"difference {(copied - image).abs().max():.3g}).\nHint: compute the centres in "
+                                "float32 as (2 * torch.arange(n) + 1) / n - 1.")
+    _compare(student_fn, _cases(identity_grid, inputs), layout="(H, W, 2)",
+             shape_hint="one (x, y) pair per output pixel: torch.stack(torch.meshgrid(xs, ys, indexing='xy'), dim=-1) "
+                        "gives (H, W, 2) from xs (W,) and ys (H,).",
+             hint="pixel i of n has its centre at (2 i + 1) / n - 1 (the edges of the image are -1 and 1), and the "
+                  "last axis is (x, y): x along the width first.",
+             mistakes=[(corners, "those are align_corners=True coordinates (torch.linspace(-1, 1, n) puts the first "
+                                 "and last pixel centres on -1 and 1). With align_corners=False the edges of the "
+                                 "image are -1 and 1, so the centres are (2 i + 1) / n - 1."),
+                       (swapped, "x and y are swapped: grid_sample reads the last axis as (x, y), x along the width.")],
+             atol=1e-6, rtol=0, success=f"{name} equals the library's identity_grid, and an identity flow returns the "
+                                        "input exactly: grid_sample(image, grid) == image, bit for bit")
+
+
+def check_warp(student_fn: Callable) -> None:
+    """student_fn(image (B, 3, H, W), flow (B, 2, T, H, W) normalised (x, y)) -> video (B, 3, T, H, W)."""
+    from .models.warp import pixels_to_flow, warp_image
+
+    name = _name(student_fn)
+    g = torch.Generator().manual_seed(0)
+    image = torch.rand(2, 3, 16, 16, generator=g) * 2 - 1
+    shift = torch.zeros(2, 2, 4, 16, 16)
+    shift[:, 0] = pixels_to_flow((1.0, 0.0), 16, 16)[0]                       # every frame: +1 pixel in x
+    inputs = [("for a flow of +1 pixel in x", (image, shift)),
+              ("for a random flow of up to 2 pixels", (image, (torch.rand(2, 2, 4, 16, 16, generator=g) * 2 - 1) / 4))]
+
+    def forward(image, flow):
+        return warp_image(image, -flow)
+
+    def swapped(image, flow):
+        return warp_image(image, flow.flip(1))
+
+    out = _as_tensor(_call(student_fn, _clone((image, shift))), student_fn).float()
+    if out.shape == (2, 3, 4, 16, 16) and torch.allclose(out, warp_image(image, shift), atol=1e-5):
+        if not torch.equal(out[:, :, :, :, :-1], image[:, :, None, :, 1:].expand(-1, -1, 4, -1, -1)):
+            raise ExerciseError(f"{name}: a flow of +1 pixel should show each pixel's right-hand neighbour exactly "
+                                "(it is close, not exact).\nHint: build the identity grid as pixel centres, "
+                                "(2 * torch.arange(n) + 1) / n - 1, in float32.")
+    _compare(student_fn, _cases(warp_image, inputs), layout="(B, 3, T, H, W)",
+             shape_hint="sample one frame per time step: repeat the image T times along the batch, (B, C, H, W) -> "
+                        "(B*T, C, H, W), and give grid_sample grids (B*T, H, W, 2); reshape back to (B, C, T, H, W).",
+             hint="the grid is the identity grid plus the flow moved to the last axis (flow[:, :, t] is (B, 2, H, W); "
+                  "the grid wants (B, H, W, 2)); grid_sample with mode='bilinear', padding_mode='border', "
+                  "align_corners=False.",
+             mistakes=[(forward, "the picture moves the wrong way: the warp is backward, each output pixel looks at "
+                                 "its position PLUS the flow (grid = identity + flow), so +1 pixel in x shows the "
+                                 "right-hand neighbour."),
+                       (swapped, "x and y are swapped: flow channel 0 is x (along the width), channel 1 is y.")],
+             success=f"{name} equals the library's warp_image, and a one-pixel flow moves the picture by exactly one "
+                     "pixel")

@@ -438,3 +438,17 @@ def test_site_in_the_browser(served_site, instructor_run, tmp_path):
     shutil.copy(tmp_path / ARTEFACT.name, ARTEFACT)
     assert not problems, "\n".join(problems)
     assert not outside, f"the site fetched from outside 127.0.0.1: {outside}"
+
+
+def test_a_record_page_travels_with_the_images_it_shows(tmp_path):
+    from imaginator_lite.course import copy_page
+
+    (tmp_path / "notebooks" / "results").mkdir(parents=True)
+    (tmp_path / "notebooks" / "results" / "fig.png").write_bytes(b"png")
+    (tmp_path / "docs").mkdir()
+    page = tmp_path / "docs" / "page.md"
+    page.write_text("# P\n\n![a figure](../notebooks/results/fig.png)\n![gone](missing.png)\n[a link](other.md)\n")
+    out = copy_page(page, tmp_path / "book" / "record")
+    text = out.read_text()
+    assert "![a figure](_images/fig.png)" in text and "![gone](missing.png)" in text and "[a link](other.md)" in text
+    assert (tmp_path / "book" / "record" / "_images" / "fig.png").read_bytes() == b"png"

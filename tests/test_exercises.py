@@ -26,6 +26,7 @@ from imaginator_lite.data.store import first_frame, to_model_video
 from imaginator_lite.evaluation.baselines import copy_frame_predictor
 from imaginator_lite.evaluation.metrics import moving_region_error
 from imaginator_lite.models.losses import discriminator_loss, generator_loss
+from imaginator_lite.models.warp import identity_grid, warp_image
 from imaginator_lite.study import ranges_separate, summarise
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,10 +34,10 @@ from nbtools import NOTEBOOKS_DIR, parameters, tutorial_paths  # noqa: E402
 
 #: The notebooks whose exercises this file checks in depth.
 EXERCISE_NOTEBOOKS = ["01_data.ipynb", "02_transposed_1plus2d.ipynb", "03_generator_and_discriminators.ipynb",
-                      "04_training.ipynb", "05_ablations.ipynb"]
+                      "04_training.ipynb", "05_ablations.ipynb", "07_paint_versus_warp.ipynb"]
 #: The least number of exercises (code and written) in each group of notebooks.
 MIN_EXERCISES = {("01_data", "02_transposed_1plus2d", "03_generator_and_discriminators"): 8,
-                 ("04_training", "05_ablations"): 5}
+                 ("04_training", "05_ablations"): 5, ("07_paint_versus_warp",): 3}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -91,6 +92,11 @@ def _copy(image, labels, z, frames):
 
 def _no_fusion(preset):
     return ModelConfig.preset(preset, fusion=False)
+
+
+def _corner_grid(height, width):
+    ys, xs = torch.linspace(-1, 1, height), torch.linspace(-1, 1, width)
+    return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1)
 
 
 # name: (check, reference, wrong shape, message for it, wrong values, message for it)
@@ -164,6 +170,14 @@ CHECKS = {
         lambda p: _no_fusion(p).to_dict(), r"\('tiny'\): expected a ModelConfig, got dict",
         lambda p: ModelConfig.preset("small", fusion=False),
         r"\('tiny'\): channels = 32, expected 8.*\n.*the argument"),
+    "pixel_centre_grid": (
+        ex.check_pixel_centre_grid, identity_grid,
+        lambda h, w: identity_grid(h, w).permute(2, 0, 1), r"expected shape \(H, W, 2\) = \(4, 8, 2\), got \(2, 4, 8\)",
+        _corner_grid, r"max abs difference .*\n.*align_corners=True"),
+    "warp": (
+        ex.check_warp, warp_image,
+        lambda i, f: warp_image(i, f).transpose(1, 2), r"expected shape \(B, 3, T, H, W\) = \(2, 3, 4, 16, 16\)",
+        lambda i, f: warp_image(i, -f), r"max abs difference .*\n.*wrong way"),
 }
 
 
@@ -257,6 +271,12 @@ KNOWN_MISTAKES = {
         ex.check_no_fusion_config, lambda p: ModelConfig.preset(p), r"fusion = True, expected False .*\n.*full model"),
     "no_fusion_config: the 3d variant": (
         ex.check_no_fusion_config, lambda p: ModelConfig.preset(p, block="3d"), r"block = '3d'.*\n.*3d variant"),
+    "pixel_centre_grid: (y, x) instead of (x, y)": (
+        ex.check_pixel_centre_grid, lambda h, w: identity_grid(h, w).flip(-1), r"\n.*x and y are swapped"),
+    "pixel_centre_grid: close but not exact": (
+        ex.check_pixel_centre_grid, lambda h, w: identity_grid(h, w) + 1e-7, r"does not return the image exactly"),
+    "warp: flow channels swapped": (
+        ex.check_warp, lambda i, f: warp_image(i, f.flip(1)), r"\n.*x and y are swapped"),
     "no_fusion_config: not from the preset": (
         ex.check_no_fusion_config, lambda p: ModelConfig(fusion=False),
         r"image_size = 64, expected 32.*\n.*start from the preset"),
@@ -452,10 +472,10 @@ def test_solution_cell_defines_its_function_and_passes_its_check(notebook, grade
 
 
 def test_exercise_cells_across_the_notebooks(capsys):
-    """Counts the exercises in notebooks 01-05 (at least MIN_EXERCISES per group); every one is well formed,
-    ids are unique, checks exist."""
+    """Counts the exercises in the notebooks that have them (at least MIN_EXERCISES per group); every one is well
+    formed, ids are unique, checks exist."""
     counts, ids = {}, []
-    for path in sorted(NOTEBOOKS_DIR.glob("0[1-5]_*.ipynb")):
+    for path in [NOTEBOOKS_DIR / name for name in EXERCISE_NOTEBOOKS]:
         nb = nbformat.read(path, as_version=4)
         exercises = _exercises(path)
         counts[path.stem] = len(exercises)
@@ -472,7 +492,7 @@ def test_exercise_cells_across_the_notebooks(capsys):
             for name in re.findall(r"\b(check_\w+)\(", cell.source if _nbgrader(cell).get("grade") else ""):
                 assert name in ex.__all__, f"{path.name}: {name} is not in imaginator_lite.exercises"
     assert len(ids) == len(set(ids)), f"duplicate nbgrader grade_ids: {sorted(i for i in ids if ids.count(i) > 1)}"
-    print(f"exercises per notebook: {counts}; 01-05: {sum(counts.values())}")
+    print(f"exercises per notebook: {counts}; in all: {sum(counts.values())}")
     for group, least in MIN_EXERCISES.items():
         assert sum(counts[name] for name in group) >= least, (group, counts)
 

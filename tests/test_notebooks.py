@@ -19,7 +19,7 @@ from nbtools import NOTEBOOKS_DIR, is_checked, output_overrides, parameters, tut
 NOTEBOOKS = tutorial_paths()
 IDS = [p.stem[:2] for p in NOTEBOOKS]
 EXPECTED = ["01_data", "02_transposed_1plus2d", "03_generator_and_discriminators", "04_training",
-            "05_ablations", "06_generate_widgets"]
+            "05_ablations", "06_generate_widgets", "07_paint_versus_warp"]
 #: Notebooks whose committed outputs nbval checks (cells marked `# NBVAL_CHECK_OUTPUT`).
 NBVAL_NOTEBOOKS = ["02_transposed_1plus2d.ipynb", "03_generator_and_discriminators.ipynb"]
 
@@ -85,6 +85,7 @@ FULL_MODE_SIZES = {
     "05": {"FULL_STEPS": 2, "FULL_BATCH_SIZE": 2, "FULL_IDENTITIES": 3, "FULL_SEEDS": [0], "JUDGE_MIN_STEPS": 1,
            "LIVE_STEPS": 2, "LIVE_IDENTITIES": 3},
     "06": {},
+    "07": {"FULL_TRAIN_STEPS": 2},
 }
 
 

@@ -1,12 +1,11 @@
 """What a model does to a photo: how much detail it keeps, how much it paints, where the motion is, and how
-much the label changes it. Videos are (B, 3, T, H, W) in [-1, 1]; results are per clip (B,) unless said.
+much the label changes it. Videos are (B, 3, T, H, W) in [-1, 1]; results are per clip (B,) unless said, and
+differences are in [-1, 1] units like metrics.motion_energy (how much a clip moves).
 
 Notebook 07 and `docs/measure.py photos` use these to compare a paint and a warp generator on real photos
 and on drawn faces, measured the same way for both.
 """
 from __future__ import annotations
-
-import itertools
 
 import torch
 import torch.nn.functional as F
@@ -57,15 +56,14 @@ def painted_share(fields: WarpFields) -> torch.Tensor:
 
 
 def painted_change(image: torch.Tensor, fields: WarpFields) -> torch.Tensor:
-    """How much the painting changes the frames: mean |frame - warped image| = mean (1 - mask) |residual - warped|,
-    in brightness units [0, 1] (half the [-1, 1] difference), per clip (B,). image (B, 3, H, W), fields at any size.
+    """How much the painting changes the frames: mean |frame - warped image| = mean (1 - mask) |residual - warped|
+    over pixels, channels and frames, per clip (B,). image (B, 3, H, W), fields at any size (upsampled to it).
 
-    A painted share near 1 where residual and warp agree changes nothing; this is what a viewer sees painted.
+    A mask below 1 where residual and warp agree changes nothing; this is what a viewer sees painted.
     """
     fields = upsample_fields(fields, tuple(image.shape[-2:]))
     warped = warp_image(image.float(), fields.flow)
-    change = (1 - fields.mask) * (fields.residual - warped).abs()
-    return change.mean(dim=(1, 2, 3, 4)) / 2
+    return ((1 - fields.mask) * (fields.residual - warped).abs()).mean(dim=(1, 2, 3, 4))
 
 
 def face_regions(size: int, seed: int = 0) -> dict[str, torch.Tensor]:
@@ -106,18 +104,11 @@ def motion_concentration(video: torch.Tensor, seed: int = 0) -> dict[str, torch.
     return {name: share / area[name] for name, share in motion_by_region(video, seed).items()}
 
 
-def motion_amount(video: torch.Tensor) -> torch.Tensor:
-    """Mean |frame_t - frame_0| over pixels, channels and frames, in brightness units [0, 1]: (B,)."""
-    _check_video(video)
-    return (video.float() - video[:, :, :1].float()).abs().mean(dim=(1, 2, 3, 4)) / 2
-
-
 def label_effect(videos: torch.Tensor) -> float:
-    """How much the label changes a clip: videos (L, 3, T, H, W) of one image and one noise under L labels ->
-    the mean |video_a - video_b| over all label pairs, in brightness units [0, 1] (0: the label does nothing).
-    Compare it with motion_amount: the label can only change what moves."""
+    """How much the label changes a clip: videos (L, 3, T, H, W) of one image and one noise under L labels -> the
+    standard deviation over the labels, averaged over channels, pixels and the frames after the first (0: the
+    label changes nothing). Compare it with metrics.motion_energy: the label can only change what moves."""
     _check_video(videos, "videos")
     if videos.shape[0] < 2:
         raise ValueError(f"label_effect needs the videos of at least 2 labels, got {videos.shape[0]}")
-    pairs = itertools.combinations(range(videos.shape[0]), 2)
-    return float(torch.stack([(videos[a].float() - videos[b].float()).abs().mean() / 2 for a, b in pairs]).mean())
+    return float(videos[:, :, 1:].float().std(dim=0).mean())

@@ -9,8 +9,9 @@ from typing import Any
 
 import torch
 
-from ..evaluation.photo_motion import (label_effect, motion_amount, motion_by_region, motion_concentration,
-                                       painted_change, painted_share, resize_video, sharpness)
+from ..evaluation.metrics import motion_energy
+from ..evaluation.photo_motion import (label_effect, motion_by_region, motion_concentration, painted_change,
+                                       painted_share, resize_video, sharpness)
 from ..models.warp import resize_image
 
 
@@ -49,7 +50,7 @@ def photo_report(G, photo: torch.Tensor, seed: int = 0) -> dict[str, Any]:
         "output": G.cfg.output, "size": int(size), "model_size": G.cfg.image_size, "labels": list(G.cfg.class_names),
         "photo_sharpness": photo_sharpness,
         "sharpness": float(sharpness(shown).mean()),
-        "motion": float(motion_amount(videos).mean()),
+        "motion": float(motion_energy(videos).mean()),
         "motion_share": {name: float(v.mean()) for name, v in regions.items()},
         "motion_concentration": {name: float(v.mean()) for name, v in motion_concentration(videos).items()},
         "label_effect": label_effect(videos),
@@ -62,3 +63,30 @@ def photo_report(G, photo: torch.Tensor, seed: int = 0) -> dict[str, Any]:
                       painted_share_by_label=dict(zip(G.cfg.class_names, map(float, per_label_share))),
                       painted_change_by_label=dict(zip(G.cfg.class_names, map(float, per_label_change))))
     return report
+
+
+def drawn_faces_report(G, identities, seed: int) -> dict[str, Any]:
+    """The same measures on drawn faces (held-out identities of synthetic seed `seed`, at the model's size), as
+    means over the faces: the model's motion, label effect and motion concentration, beside those of the true
+    clips of the same faces (every expression)."""
+    from ..data.synthetic import render_faces
+    from .generate import synthetic_first_frames
+
+    cfg = G.cfg
+    faces = synthetic_first_frames(cfg, identities, seed)
+    reports = [photo_report(G, face) for face in faces]
+    labels = [k for k in range(cfg.n_classes) for _ in identities]
+    clips = render_faces([i for _ in range(cfg.n_classes) for i in identities], labels, cfg.image_size, cfg.frames, seed)
+    true = torch.from_numpy(clips).permute(0, 4, 1, 2, 3).float() / 127.5 - 1        # (N, 3, T, S, S)
+
+    def mean(values):
+        return round(float(sum(values) / len(values)), 6)
+
+    regions = reports[0]["motion_concentration"]
+    return {"faces": len(reports),
+            "model": {"motion": mean([r["motion"] for r in reports]),
+                      "label_effect": mean([r["label_effect"] for r in reports]),
+                      "motion_concentration": {k: mean([r["motion_concentration"][k] for r in reports]) for k in regions}},
+            "true_clips": {"motion": round(float(motion_energy(true).mean()), 6),
+                           "motion_concentration": {k: round(float(v.mean()), 6)
+                                                    for k, v in motion_concentration(true).items()}}}

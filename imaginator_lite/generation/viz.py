@@ -244,11 +244,12 @@ def labelled_video_grid(videos: torch.Tensor, ncols: int, row_labels: Sequence[s
 
 
 def plot_frame_grid(videos: torch.Tensor, ncols: int, row_labels: Sequence[str], col_labels: Sequence[str],
-                    frame: int = -1, title: str | None = None):
-    """One frame (default: the last) of each video (R*C, 3, T, H, W) in a labelled matplotlib grid."""
+                    frame: int = -1, title: str | None = None, cell: float = 1.15):
+    """One frame (default: the last) of each video (R*C, 3, T, H, W) in a labelled matplotlib grid; `cell`: the
+    side of each picture in inches (larger for photo-resolution videos, whose detail is the point)."""
     frames = to_uint8_frames(rearrange(videos[:, :, frame], "b c h w -> c b h w"))  # one frame per video
     nrows = len(videos) // ncols
-    fig = new_figure((1.15 * ncols + 0.8, 1.15 * nrows + (0.4 if title else 0.1)))
+    fig = new_figure((cell * ncols + 0.8, cell * nrows + (0.4 if title else 0.1)))
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.imshow(frames[k])

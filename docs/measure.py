@@ -5,6 +5,12 @@
     python docs/measure.py tour        the whole tour on this CPU (its wall time, its model's held-out
                                        numbers, and the same model on the seed-7 clips of the shipped-model
                                        table): one entry per CPU class in docs/results/tour_runs.json
+    python docs/measure.py crop        where OpenCV's face box has the eyes and mouth on the sample photos, and
+                                       where the old and the aligned crop put them: docs/results/crop_alignment.json
+    python docs/measure.py photos      paint against warp on the sample photos and on drawn faces (the shipped
+                                       faces and faces-warp), and the painted share of the study's warp runs
+                                       without and with the paint penalty: notebooks/results/paint_vs_warp.json
+                                       and its figures (notebook 07 reads them)
 
 Each entry says the machine, torch and date; an entry is replaced only by a new run on the same CPU class.
 `python docs/tables.py` then renders the tables from these files.
@@ -32,11 +38,11 @@ def machine() -> dict:
             "date": time.strftime("%Y-%m-%d")}
 
 
-def update(name: str, key: str, entry: dict) -> None:
-    """Set results/name.json[key] = entry, keeping the other keys (written atomically)."""
+def update(name: str, key: str, entry: dict, folder: Path = RESULTS) -> None:
+    """Set folder/name.json[key] = entry, keeping the other keys (written atomically)."""
     from imaginator_lite.atomic import write_json
 
-    path = RESULTS / f"{name}.json"
+    path = folder / f"{name}.json"
     data = json.loads(path.read_text()) if path.is_file() else {}
     data[key] = entry
     write_json(path, dict(sorted(data.items())))
@@ -108,8 +114,172 @@ def tour() -> None:
         "load": load, "judge": metrics["judge"], "machine": machine(), "command": "python docs/measure.py tour"})
 
 
+def _cascade_rows(photo, face_rect, cascade, rows: tuple[float, float], min_neighbors: int, min_size, max_size=None):
+    """Detections of `cascade` inside the band `rows` (fractions of the face box's height) of a face box:
+    their centres as (x, y) fractions of the box."""
+    import cv2
+
+    x, y, w, h = face_rect
+    top, bottom = y + int(rows[0] * h), min(photo.shape[0], y + int(rows[1] * h))
+    gray = cv2.cvtColor(photo[top:bottom, x:x + w], cv2.COLOR_RGB2GRAY)
+    found = cascade.detectMultiScale(gray, 1.1, min_neighbors, minSize=min_size, **({"maxSize": max_size} if max_size else {}))
+    return [((ex + ew / 2) / w, (top - y + ey + eh / 2) / h) for ex, ey, ew, eh in found]
+
+
+def crop() -> None:
+    """Where the face box has the eye line (eye cascade) and the mouth line (smile cascade) over the sample photos
+    (Grace Hopper and every carphone frame with a face), and where each crop puts them on the sample photos."""
+    import cv2
+    import numpy as np
+
+    from imaginator_lite.data.importers.packaged_videos import carphone_path
+    from imaginator_lite.data.importers.video_io import detect_face_box, detect_face_rect, iter_video_frames
+    from imaginator_lite.data.synthetic import face_layout
+    from imaginator_lite.generation.photos import aligned_face_box, sample_photos
+
+    eye = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_eye.xml")
+    smile = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_smile.xml")
+    frames = [sample_photos()[0].photo] + list(iter_video_frames(carphone_path()))
+    eyes, mouths, faces, both_eyes = [], [], 0, 0
+    for frame in frames:
+        rect = detect_face_rect(frame)
+        if rect is None:
+            continue
+        faces += 1
+        w = rect[2]
+        found = _cascade_rows(frame, rect, eye, (0.0, 0.6), 3, (max(6, w // 12),) * 2, (w // 3,) * 2)
+        both_eyes += len(found) >= 2
+        eyes += [row for _, row in found]
+        mouth = _cascade_rows(frame, rect, smile, (0.55, 1.17), 10, (w // 4, w // 10))
+        mouths += [row for _, row in mouth[:1]]
+    layout = face_layout()
+
+    def rows_in(box, rect):  # the face box's measured eye and mouth lines as fractions of the crop's height
+        x, y, w, h = rect
+        side = box[3] - box[1]
+        return {line: round((y + np.mean(found) * h - box[1]) / side, 4)
+                for line, found in (("eye_row", eyes), ("mouth_row", mouths))}
+
+    photos = {}
+    for sample in sample_photos():
+        rect = detect_face_rect(sample.photo)
+        old, new = detect_face_box(sample.photo, 1.4), aligned_face_box(rect, sample.photo.shape)
+        photos[sample.name] = {"face_box": list(rect), "old_crop": {"box": list(old), **rows_in(old, rect)},
+                               "aligned_crop": {"box": list(new), **rows_in(new, rect),
+                                                "side_over_box": round((new[2] - new[0]) / rect[2], 3)}}
+    update("crop_alignment", "measured", {
+        "frames": len(frames), "faces": faces, "frames_with_both_eyes": both_eyes,
+        "eye_detections": len(eyes), "eye_row_in_box": {"mean": round(float(np.mean(eyes)), 4),
+                                                        "sd": round(float(np.std(eyes)), 4)},
+        "mouth_detections": len(mouths), "mouth_row_in_box": {"mean": round(float(np.mean(mouths)), 4),
+                                                              "sd": round(float(np.std(mouths)), 4)},
+        "drawn_faces": {f"{line}_row": {"mean": round((layout[line]["mean"] + 1) / 2, 4),
+                                        "sd": round(layout[line]["sd"] / 2, 4)} for line in ("eye_y", "mouth_y")},
+        "photos": photos, "machine": machine(), "command": "python docs/measure.py crop"})
+
+
+NOTEBOOK_RESULTS = RESULTS.parents[1] / "notebooks" / "results"
+#: The held-out seed of the shipped warp model's card: neither the training seed (0) nor the paint models' (7).
+WARP_HELD_OUT_SEED = 11
+#: What of photo_report the record keeps (the per-label parts only for the painted share and change).
+REPORT_KEYS = ("size", "sharpness", "photo_sharpness", "kept_detail", "motion", "label_effect", "motion_share",
+               "motion_concentration", "painted_share", "painted_change", "painted_share_by_label",
+               "painted_change_by_label")
+
+
+def _rounded_report(report: dict) -> dict:
+    def r(v):
+        return {k: r(x) for k, x in v.items()} if isinstance(v, dict) else round(v, 6) if isinstance(v, float) else v
+    return {k: r(report[k]) for k in REPORT_KEYS if k in report}
+
+
+def _sample_crops() -> dict:
+    """name -> the aligned face crop of each sample photo at its own side, at most 256 px ((3, H, W) in [-1, 1])."""
+    from imaginator_lite.generation.photos import prepare_photo, sample_photos
+
+    crops = {}
+    for sample in sample_photos():
+        prepared = prepare_photo(sample.photo, 32)
+        crops[sample.name] = prepared.at(min(prepared.side, 256))
+    return crops
+
+
+def photos() -> None:
+    """The shipped paint and warp models on the sample photos and on held-out drawn faces; the study's warp runs
+    (seeds 0, 1, 2) without and with the paint penalty on the sample photos; and the figures of both."""
+    from imaginator_lite import defaults, load_pretrained
+    from imaginator_lite.data.splits import split_identities
+    from imaginator_lite.generation.compare import drawn_faces_report, photo_report
+    from imaginator_lite.pipeline import SyntheticData, evaluate_run
+    from imaginator_lite.training.checkpoint import load_generator
+
+    crops = _sample_crops()
+    test_ids = split_identities(defaults.SYNTHETIC_IDENTITIES, seed=defaults.HELD_OUT_SEED)["test"][:6]
+    shipped = {}
+    for name in ("faces", "faces-warp"):
+        G = load_pretrained(name)
+        shipped[name] = {"photos": {p: _rounded_report(photo_report(G, crop)) for p, crop in crops.items()},
+                         "drawn_faces": drawn_faces_report(G, test_ids, defaults.HELD_OUT_SEED)}
+    penalty = {}
+    for variant in ("warp", "warp_penalty"):
+        penalty[variant] = {}
+        for seed in (0, 1, 2):
+            G = load_generator(Path("runs/study") / f"{variant}-seed{seed}" / "checkpoint.pt")
+            penalty[variant][f"seed{seed}"] = {p: _rounded_report(photo_report(G, crop)) for p, crop in crops.items()}
+    held_out = {}
+    for seed in (defaults.HELD_OUT_SEED, WARP_HELD_OUT_SEED):
+        store = SyntheticData.for_model(load_pretrained("faces").cfg, "faces", defaults.SYNTHETIC_IDENTITIES,
+                                        seed).store(defaults.DATA_ROOT, progress=False)
+        entry = {}
+        for name in ("faces", "faces-warp"):
+            ev = evaluate_run(load_pretrained(name), store, seed=seed, progress=False)
+            entry[name] = {"passed": ev["passed"], "model": rounded(ev["results"]["model"])}
+        entry["baselines"] = {b: rounded(r) for b, r in ev["results"].items() if b != "model"}
+        entry.update(clips=ev["clips"], judge=ev["judge"])
+        held_out[f"seed{seed}"] = entry
+    update("paint_vs_warp", "measured", {
+        "held_out": held_out,
+        "photos": {p: {"size": int(c.shape[-1])} for p, c in crops.items()},
+        "drawn_faces": {"seed": defaults.HELD_OUT_SEED, "identities": [int(i) for i in test_ids]},
+        "shipped": shipped, "paint_penalty": {"weight": defaults.PAINT_PENALTY, "runs": penalty,
+                                              "checkpoints": "runs/study/<variant>-seed<seed> (the study's runs)"},
+        "noise_seed": 0, "machine": machine(), "command": "python docs/measure.py photos"}, NOTEBOOK_RESULTS)
+    penalty_figures(crops)
+
+
+def penalty_figures(crops: dict | None = None) -> None:
+    """notebooks/results/paint_penalty.png (the painted share and change per photo, three seeds each) and
+    painted_strokes.png (what the painting changes on Grace Hopper, seed 0, without and with the penalty)."""
+    import torch
+
+    from imaginator_lite.generation.compare import label_videos
+    from imaginator_lite.generation.compare_plots import plot_grouped_bars, plot_painted_maps
+    from imaginator_lite.generation.viz import new_figure, finish_figure
+    from imaginator_lite.training.checkpoint import load_generator
+
+    crops = crops or _sample_crops()
+    data = json.loads((NOTEBOOK_RESULTS / "paint_vs_warp.json").read_text())["measured"]["paint_penalty"]
+    names = {"warp": "no penalty", "warp_penalty": f"penalty {data['weight']:g}"}
+    fig = new_figure((10, 3.4))
+    axes = fig.subplots(1, 2)
+    for ax, key, label in zip(axes, ("painted_share", "painted_change"),
+                              ("mean(1 - mask)", "mean |frame - warped| ([-1, 1] units)")):
+        values = {photo: {names[v]: [runs[seed][photo][key] for seed in runs] for v, runs in data["runs"].items()}
+                  for photo in crops}
+        plot_grouped_bars(values, label, f"{key.replace('_', ' ')}: mean, and range over seeds 0, 1, 2", ax=ax,
+                          fmt="{:.4f}", xlabel="photo (its aligned face crop, six expressions)")
+    finish_figure(fig, NOTEBOOK_RESULTS / "paint_penalty.png")
+    photo = crops["Grace Hopper"]
+    models = {names[v]: load_generator(Path("runs/study") / f"{v}-seed0" / "checkpoint.pt") for v in names}
+    with torch.no_grad():
+        plot_painted_maps(photo, {n: label_videos(G, photo)[1] for n, G in models.items()},
+                          list(next(iter(models.values())).cfg.class_names),
+                          path=NOTEBOOK_RESULTS / "painted_strokes.png")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["baselines", "tour"])
+    jobs = {"baselines": baselines, "tour": tour, "crop": crop, "photos": photos}
+    parser.add_argument("what", choices=list(jobs))
     args = parser.parse_args()
-    sys.exit({"baselines": baselines, "tour": tour}[args.what]())
+    sys.exit(jobs[args.what]())

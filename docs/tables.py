@@ -157,16 +157,19 @@ def card(name: str) -> dict:
 @block
 def shipped_cards() -> str:
     """docs/shipped_models.md: how each shipped generator was trained, from its card."""
+    from imaginator_lite.pretrained import PRETRAINED
+
     out = []
-    for name in ("faces", "actions"):
+    for name in PRETRAINED:
         c = card(name)
         t = c["train_config"]
-        out.append([f"`{name}`", f"`{c['preset']}`", f"{c['model_config']['frames']} x {c['model_config']['image_size']}"
+        out.append([f"`{name}`", c["model_config"].get("output", "paint")
+                    + (f", paint penalty {t['paint_penalty']:g}" if t.get("paint_penalty") else ""), f"`{c['preset']}`", f"{c['model_config']['frames']} x {c['model_config']['image_size']}"
                     f" x {c['model_config']['image_size']}", f"{c['steps']:,} x {t['batch_size']}", f"{t['lr']:g}",
                     f"{c['data']['identities']} of seed {c['data']['seed']}", t["precision"],
                     minutes(c["wall_time_s"]), f"{c['bytes'] / 1e6:.1f} MB"])
-    return table(["model", "preset", "video", "steps x batch", "lr", "identities", "precision", "wall time",
-                  "weights"], out) + "\n\n" + "\n".join(f"- `{n}`: {card(n)['note']}" for n in ("faces", "actions")
+    return table(["model", "output", "preset", "video", "steps x batch", "lr", "identities", "precision", "wall time",
+                  "weights"], out) + "\n\n" + "\n".join(f"- `{n}`: {card(n)['note']}" for n in PRETRAINED
                                                           if card(n).get("note"))
 
 
@@ -295,12 +298,17 @@ def warp_seeds() -> str:
     def beats(run):
         return run["ssim"] > max(b["ssim"] for b in baselines(run["seed"]).values())
 
+    from imaginator_lite.study import VARIANTS
+
     variants = study()["variants"]
-    runs = variants["warp"]["runs"]
-    paint = [r for name, v in variants.items() if name != "warp" for r in v["runs"]]
-    return seeds_against_baselines("warp") + (f" Its SSIM beats every baseline's on {sum(map(beats, runs))} of "
-                                              f"{len(runs)} seeds; {sum(map(beats, paint))} of the study's "
-                                              f"{len(paint)} paint runs do.")
+    warps = {v.name for v in VARIANTS if v.model.get("output") == "warp"}
+    paint = [r for name, v in variants.items() if name not in warps for r in v["runs"]]
+    texts = []
+    for name in sorted(warps):
+        runs = variants[name]["runs"]
+        texts.append(f"`{name}`:\n\n" + seeds_against_baselines(name)
+                     + f" Its SSIM beats every baseline's on {sum(map(beats, runs))} of {len(runs)} seeds.")
+    return "\n\n".join(texts) + f"\n\n{sum(map(beats, paint))} of the study's {len(paint)} paint runs beat every baseline's SSIM."
 
 
 @block
@@ -540,6 +548,7 @@ def course_map() -> str:
         "04_training": "the training loop, resume, loss curves; the shipped model on held-out identities; baselines",
         "05_ablations": "the multi-seed ablation study; telling an effect from seed noise",
         "06_generate_widgets": "the generator app; what label and seed control; a real photo",
+        "07_paint_versus_warp": "beyond the paper: warping a photo instead of painting it; a warp by hand",
     }
     times = tutorial_times()
     classes = list(times["classes"])
@@ -556,6 +565,145 @@ def course_map() -> str:
     return (table(["notebook", "teaches"] + [f"quick mode, {cls}" for cls in classes], out)
             + f"\n\n(measured {times['measured']} on a {m['cores']}-core {m['cpu']} ({m['native_isa']}), one notebook "
               f"at a time; the AVX2 column emulates that class on the same CPU: a real AVX2 machine may be slower)")
+
+
+# ------------------------------------------------------------------------------------------- paint against warp
+def paint_vs_warp() -> dict:
+    return load("notebooks/results/paint_vs_warp.json")["measured"]
+
+
+def mean_range(values: list[float], digits: int = 4) -> str:
+    """'0.0084 (0.0071 to 0.0095)': the mean of per-seed values and their range."""
+    return f"{sum(values) / len(values):.{digits}f} ({min(values):.{digits}f} to {max(values):.{digits}f})"
+
+
+@block
+def crop_alignment() -> str:
+    """docs/paint_vs_warp.md: where the face box has the eyes and mouth, and where each crop puts them."""
+    c = load("docs/results/crop_alignment.json")["measured"]
+    drawn = c["drawn_faces"]
+    intro = (f"Over {c['faces']} faces found in {c['frames']} pictures (Grace Hopper and every carphone frame), OpenCV's "
+             f"bundled eye cascade found both eyes in {c['frames_with_both_eyes']} and one eye {c['eye_detections']} "
+             f"times: at {c['eye_row_in_box']['mean']:.3f} ± {c['eye_row_in_box']['sd']:.3f} of the face box's height. "
+             f"The smile cascade found a mouth {c['mouth_detections']} time{'s' if c['mouth_detections'] != 1 else ''}, "
+             f"at {c['mouth_row_in_box']['mean']:.3f}. Cascades that miss this often cannot place the crop at run "
+             "time, so the crop uses these measured proportions of the face box (which the face detector gives), "
+             "scaled so that the eye line and the mouth line land on the drawn faces' rows.")
+    rows = [["drawn faces (200 identities, mean ± sd)", "", f"{drawn['eye_y_row']['mean']:.3f} ± {drawn['eye_y_row']['sd']:.3f}",
+             f"{drawn['mouth_y_row']['mean']:.3f} ± {drawn['mouth_y_row']['sd']:.3f}"]]
+    for name, p in c["photos"].items():
+        for crop, label in (("old_crop", "the face box x 1.4, centred (before)"), ("aligned_crop", "aligned (now)")):
+            box = p[crop]["box"]
+            rows.append([f"{name}: {label}", f"{box[2] - box[0]} px", f"{p[crop]['eye_row']:.3f}",
+                         f"{p[crop]['mouth_row']:.3f}"])
+    eye = drawn["eye_y_row"]
+    off = [(name, p) for name, p in c["photos"].items()
+           if abs(p["aligned_crop"]["eye_row"] - eye["mean"]) > 2 * eye["sd"]]
+    notes = [f"{name}'s aligned square did not fit inside the photo and was shifted into it, so its eye line sits at "
+             f"{p['aligned_crop']['eye_row']:.3f} ({'above' if p['aligned_crop']['eye_row'] < eye['mean'] else 'below'}"
+             f" the drawn faces' {eye['mean']:.3f} by more than twice their spread)." for name, p in off]
+    return intro + "\n\n" + table(["crop", "side", "eye line (fraction of the crop's height)", "mouth line"], rows) + (
+        "\n\n" + " ".join(notes) if notes else "")
+
+
+@block
+def warp_card_sentence() -> str:
+    """docs/paint_vs_warp.md: how faces-warp was trained, against faces, from the two cards."""
+    w, p = card("faces-warp"), card("faces")
+    t, tp = w["train_config"], p["train_config"]
+    same = all(t[k] == tp[k] for k in ("steps", "batch_size", "lr", "precision")) and w["data"] == p["data"]
+    held = w["held_out"]
+    return (f"`faces-warp` was trained {'like' if same else 'unlike'} `faces`: {w['data']['identities']} identities "
+            f"of seed {w['data']['seed']}, {w['steps']:,} steps of batch {t['batch_size']}, lr {t['lr']:g}, "
+            f"{t['precision']}, with the warp output and a paint penalty of {t['paint_penalty']:g} "
+            f"(`{w['command']}`). On its card it is scored on {held['clips']} clips of seed {held['seed']}: "
+            f"{'PASS' if held['passed'] else 'FAIL'}. Both models on the same held-out clips and judge, seeds "
+            + " and ".join(k.replace("seed", "") for k in paint_vs_warp()["held_out"]) + ":")
+
+
+@block
+def warp_held_out() -> str:
+    """docs/paint_vs_warp.md and shipped_models.md: faces against faces-warp on two held-out seeds, same judge."""
+    data = paint_vs_warp()["held_out"]
+    cols = JUDGED + REPORTED
+    out = []
+    for key, entry in data.items():
+        seed = key.replace("seed", "")
+        for name in ("faces", "faces-warp"):
+            out.append(metric_row(f"**{name}** (seed {seed}) {'PASS' if entry[name]['passed'] else 'FAIL'}",
+                                  entry[name]["model"], cols))
+        out.append([f"best baseline per column (seed {seed})"]
+                   + [f(best([b[k] for b in entry["baselines"].values()], k), d) for k, _, d in cols])
+    return table(["held-out (72 clips per seed, shipped judge)"] + [t for _, t, _ in cols], out)
+
+
+def _photos_table(reports: dict) -> list[list]:
+    rows = []
+    for name in paint_vs_warp()["photos"]:
+        p, w = reports["faces"]["photos"][name], reports["faces-warp"]["photos"][name]
+        for model, r in (("faces (paint)", p), ("faces-warp", w)):
+            conc = r["motion_concentration"]
+            rows.append([f"{name}, {model}", f"{r['size']} px", f"{r['kept_detail']:.4f}",
+                         f"{r['sharpness'] / p['sharpness']:.0f}x" if r is w else "1x",
+                         f"{conc['eyes and brows']:.1f} / {conc['mouth']:.1f} / {conc['elsewhere']:.2f}",
+                         f"{r['motion']:.4f}", f"{r['label_effect']:.4f}"])
+    return rows
+
+
+@block
+def warp_photos() -> str:
+    """docs/paint_vs_warp.md: the shipped paint and warp models on the two sample photos, and on drawn faces."""
+    m = paint_vs_warp()
+    out = _photos_table(m["shipped"])
+    for name in ("faces", "faces-warp"):
+        d = m["shipped"][name]["drawn_faces"]
+        conc = d["model"]["motion_concentration"]
+        out.append([f"drawn faces (mean of {d['faces']}), {name}", "32 px", "", "",
+                    f"{conc['eyes and brows']:.1f} / {conc['mouth']:.1f} / {conc['elsewhere']:.2f}",
+                    f"{d['model']['motion']:.4f}", f"{d['model']['label_effect']:.4f}"])
+    true = m["shipped"]["faces-warp"]["drawn_faces"]["true_clips"]
+    tc = true["motion_concentration"]
+    out.append(["drawn faces, the true clips", "32 px", "", "",
+                f"{tc['eyes and brows']:.1f} / {tc['mouth']:.1f} / {tc['elsewhere']:.3f}", f"{true['motion']:.4f}", ""])
+    return table(["input, model", "video", "kept detail (sharpness / the photo's)", "sharpness vs paint",
+                  "motion concentration: eyes and brows / mouth / elsewhere", "motion", "label effect"], out)
+
+
+@block
+def paint_penalty_table() -> str:
+    """docs/paint_vs_warp.md: the painted share and change on the photos without and with the penalty, 3 seeds each,
+    and what the penalty costs on held-out drawn faces (the study)."""
+    m = paint_vs_warp()["paint_penalty"]
+    runs = m["runs"]
+    rows = []
+    for photo in paint_vs_warp()["photos"]:
+        for key in ("painted_share", "painted_change"):
+            before = [r[photo][key] for r in runs["warp"].values()]
+            after = [r[photo][key] for r in runs["warp_penalty"].values()]
+            rows.append([photo, key.replace("_", " "), mean_range(before), mean_range(after),
+                         f"{100 * (1 - (sum(after) / len(after)) / (sum(before) / len(before))):.0f}% less",
+                         "yes" if max(after) < min(before) else "no"])
+    text = table(["photo", "measure", f"no penalty (mean, range over {len(runs['warp'])} seeds)",
+                  f"penalty {m['weight']:g}", "change", "every seed below every seed without it"], rows)
+    stats = study()["summary"]["stats"]
+    cols = [("fd", 3), ("moving_l1", 3), ("conditional_accuracy", 3), ("ssim", 3)]
+    held = [[f"`{v}`"] + [f"{stats[v][k]['mean']:.{d}f} ± {stats[v][k]['std']:.{d}f}" for k, d in cols]
+            + [f"{sum(r['passed'] for r in study()['variants'][v]['runs'])} of {len(study()['variants'][v]['runs'])}"]
+            for v in ("full", "warp", "warp_penalty")]
+    return text + "\n\nOn the study's held-out drawn faces (mean ± sd over seeds 0, 1, 2):\n\n" + table(
+        ["variant", "Frechet dist.", "L1 where it moves", "cond. accuracy", "SSIM", "pass mark"], held)
+
+
+@block
+def warp_speed() -> str:
+    """docs/paint_vs_warp.md: a warp training step against a paint one, and a 256-px video from a photo."""
+    warp = bench("warp")
+    ratio = next(r for r in warp["rows"] if r["output"] == "warp / paint")
+    gen = next(r for r in bench("generate")["rows"] if r.get("output") == "warp")
+    return (f"A warp training step costs {ratio['step_s']:.2f}x a paint step (median of {ratio['steps']} alternating "
+            f"steps each, `small`, batch {ratio['batch']}, fp32; CPU time {ratio['cpu_s']:.2f}x; the goal: at most "
+            f"1.15x). A {gen['video']} video from a photo (`G.animate`, batch 1) takes {gen['median_ms']:.1f} ms "
+            f"(median; the goal: under 1 s). {bench_meta(bench('generate')['meta'])}")
 
 
 # ------------------------------------------------------------------------------------------------------ the tool

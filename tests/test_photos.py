@@ -95,3 +95,15 @@ def test_a_photo_too_small_to_crop_names_its_size_and_the_least():
     prepared = prepare_photo(np.full((30, 40, 3), 120, np.uint8), 64, crop_face=False, least=16)
     assert prepared.image.shape == (3, 64, 64) and prepared.side == 30
     assert prepared.at(24).shape == (3, 24, 24)
+
+
+def test_the_crop_constants_are_the_committed_measurement():
+    """FACE_BOX_EYE_Y and FACE_BOX_MOUTH_Y are the means `python docs/measure.py crop` measured (rounded to 3 places)."""
+    import json
+    from pathlib import Path
+
+    from imaginator_lite.generation.photos import FACE_BOX_EYE_Y, FACE_BOX_MOUTH_Y
+
+    measured = json.loads((Path(__file__).parents[1] / "docs/results/crop_alignment.json").read_text())["measured"]
+    assert FACE_BOX_EYE_Y == round(measured["eye_row_in_box"]["mean"], 3)
+    assert FACE_BOX_MOUTH_Y == round(measured["mouth_row_in_box"]["mean"], 3)

@@ -8,7 +8,8 @@ machine emulates the AVX2 class with ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA
 MKL_ENABLE_INSTRUCTIONS=AVX2; an AVX2 machine compares with PyTorch's portable non-SIMD path):
 - each shipped model's held-out metrics (seed 7, the shipped judge): what the cards and README publish;
 - the losses of the recipe's first logged steps: what the cards' provenance test re-runs (also
-  compared with the losses on the cards, recorded on an AVX-512 machine).
+  compared with the losses on the cards, recorded on an AVX-512 machine); across classes the test compares the
+  first logged step only, because later steps part (the warp model's by up to 23% by step 30).
 Prints the largest relative differences and writes benchmarks/results/cross_isa.json.
 `--tour` instead runs `imaginator-lite tour` on both paths: GAN training amplifies the rounding, so the
 trained model's numbers differ while the verdict should not; it writes benchmarks/results/cross_isa_tour.json.
@@ -51,7 +52,8 @@ def measure(out: Path) -> None:
         cfg = ModelConfig.from_dict(card["model_config"])
         recipe = TrainConfig.from_dict(card["train_config"]).replace(
             steps=rows[-1]["step"], device="cpu", out_dir=None, progress=False, checkpoint_every=0, sample_every=0)
-        store = SyntheticData(name, data["identities"], data["image_size"], data["frames"], data["seed"]).store(work, False)
+        store = SyntheticData(data["kind"], data["identities"], data["image_size"], data["frames"], data["seed"]).store(
+            work, False)
         trainer = Trainer(cfg, recipe, open_split(store, cfg, "train"))
         trainer.train()
         result[f"{name}_losses"] = trainer.history
@@ -68,15 +70,19 @@ def worst(a: float, b: float) -> float:
 
 
 def compare(a: dict, b: dict, names: tuple[str, ...]) -> dict[str, float]:
-    """Largest relative difference per held-out metric and per logged loss."""
+    """Largest relative difference per held-out metric and per logged loss: `loss_<key>` at the first logged step
+    (what the provenance test compares across CPU classes), `loss_<key>_any_step` at any of the logged steps (GAN
+    training amplifies rounding: the warp model's losses part by tens of percent by step 30)."""
     out: dict[str, float] = {}
     for name in names:
         for method, metrics in a.get(name, {}).items() if name in b else ():
             for key, value in metrics.items():
                 out[key] = max(out.get(key, 0.0), worst(value, b[name][method][key]))
-        for ra, rb in zip(a[f"{name}_losses"], b[f"{name}_losses"]):
+        for step, (ra, rb) in enumerate(zip(a[f"{name}_losses"], b[f"{name}_losses"])):
             for key in LOSS_KEYS:
-                out[f"loss_{key}"] = max(out.get(f"loss_{key}", 0.0), worst(ra[key], rb[key]))
+                names_of = [f"loss_{key}_any_step"] + ([f"loss_{key}"] if step == 0 else [])
+                for k in names_of:
+                    out[k] = max(out.get(k, 0.0), worst(ra[key], rb[key]))
     return out
 
 
@@ -107,6 +113,12 @@ def tour_main(other_env: dict[str, str]) -> int:
     return 0 if rows[-1]["same_verdict"] else 1
 
 
+def previous_rows() -> list[dict]:
+    """The rows of the committed benchmarks/results/cross_isa.json, if any."""
+    path = Path(__file__).resolve().parent / "results" / "cross_isa.json"
+    return json.loads(path.read_text())["rows"] if path.is_file() else []
+
+
 def main() -> int:
     from imaginator_lite.pretrained import PRETRAINED, model_card
 
@@ -125,7 +137,9 @@ def main() -> int:
     rows = [{"quantity": k, **{pair: f"{d.get(k, 0.0):.1e}" for pair, d in pairs.items()}} for k in keys]
     print_table("largest relative difference between CPU classes", rows, ["quantity", *pairs])
     meta = {"native_isa": native_isa, "other_env": other_env, "torch": torch.__version__}
-    print(f"wrote {write('cross_isa', [{'pair': p, 'max_rel_diff': d} for p, d in pairs.items()], meta)}")
+    # rows measured on a machine of another native class stay (each class can measure only its own pairs)
+    kept = [r for r in previous_rows() if not r["pair"].startswith(f"{native['isa']} vs")]
+    print(f"wrote {write('cross_isa', [{'pair': p, 'max_rel_diff': d} for p, d in pairs.items()] + kept, meta)}")
     return 0
 
 

@@ -19,12 +19,14 @@ from imaginator_lite.pretrained.judges import (JUDGES, judge_card, judge_weights
                                                shipped_judge_for)
 
 
-#: Relative tolerance of the provenance re-run per logged loss. The losses of the first 30 steps move between
-#: CPU classes (AVX-512 on the cards' machine, AVX2, PyTorch's portable path) by up to 6.3e-4 (l1), 1.4e-3
-#: (g_total) and 6.6e-3 (d_video, d_image): benchmarks/bench_cross_isa.py, results in
-#: benchmarks/results/cross_isa.json. The tolerance is about three times that; a changed recipe (lr, batch,
-#: seed, L1 weight) moves them by far more.
-PROVENANCE_REL = {"l1": 2e-3, "g_total": 5e-3, "d_video": 2e-2, "d_image": 2e-2}
+#: Relative tolerance of the provenance re-run per logged loss. On the card's CPU class the re-run gives the
+#: card's losses at every logged step (measured difference 0). On another class (AVX2 against the cards' AVX-512)
+#: the first logged step moves by up to 5.9e-4 (l1), 7.2e-3 (g_total: the warp model's, whose small L1 leaves
+#: the adversarial terms most of it), 4.1e-3 (d_video) and 1.6e-3 (d_image), while later steps part by up to 23%
+#: (GAN training amplifies rounding): benchmarks/bench_cross_isa.py, benchmarks/results/cross_isa.json. So
+#: another class compares the first logged step only, with about three times those differences; a changed recipe
+#: (lr, batch, seed, L1 weight, paint penalty) moves the losses by far more.
+PROVENANCE_REL = {"l1": 2e-3, "g_total": 2e-2, "d_video": 2e-2, "d_image": 1e-2}
 #: The held-out metrics with the shipped judge move by at most 1.1e-5 (SSIM) and 3.8e-7 (Frechet distance)
 #: between CPU classes (same benchmark); 1e-4 leaves room and still catches any change of model, data or judge.
 HELD_OUT_REL = 1e-4
@@ -71,9 +73,11 @@ def test_a_damaged_weights_file_is_refused(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name", PRETRAINED)
 def test_the_first_steps_of_the_recipe_reproduce_the_card(name, tmp_path):
-    """Provenance: the card's recipe, re-run for its first logged steps, gives the losses it recorded."""
+    """Provenance: the card's recipe, re-run for its first logged steps, gives the losses it recorded (every logged
+    step on the card's CPU class, the first one on another: see PROVENANCE_REL)."""
     card = model_card(name)
     rows = card["first_logged_losses"]
+    compared = len(rows) if torch.backends.cpu.get_cpu_capability() == card["cpu_capability"] else 1
     cfg = ModelConfig.from_dict(card["model_config"])
     recipe = TrainConfig.from_dict(card["train_config"]).replace(
         steps=rows[-1]["step"], device="cpu", out_dir=None, progress=False, checkpoint_every=0, sample_every=0)
@@ -83,7 +87,7 @@ def test_the_first_steps_of_the_recipe_reproduce_the_card(name, tmp_path):
     trainer = Trainer(cfg, recipe, open_split(store, cfg, "train"))
     trainer.train()
     assert [r["step"] for r in trainer.history] == [r["step"] for r in rows]
-    for mine, recorded in zip(trainer.history, rows):
+    for mine, recorded in zip(trainer.history[:compared], rows[:compared]):
         for key, rel in PROVENANCE_REL.items():
             assert mine[key] == pytest.approx(recorded[key], rel=rel), (mine["step"], key)
 
@@ -91,10 +95,11 @@ def test_the_first_steps_of_the_recipe_reproduce_the_card(name, tmp_path):
 def test_the_tolerances_cover_the_measured_cross_isa_differences():
     """The tolerances above stay wider than the committed cross-ISA measurement, and not absurdly so."""
     measured = json.loads((Path(__file__).resolve().parents[1] / "benchmarks/results/cross_isa.json").read_text())
+    for key, rel in PROVENANCE_REL.items():
+        largest = max(pair["max_rel_diff"][f"loss_{key}"] for pair in measured["rows"])
+        assert largest < rel <= 10 * max(largest, 1e-3), key
     for pair in measured["rows"]:
         diffs = pair["max_rel_diff"]
-        for key, rel in PROVENANCE_REL.items():
-            assert diffs[f"loss_{key}"] < rel <= 10 * max(diffs[f"loss_{key}"], 1e-3), (pair["pair"], key)
         for key in ("fd", "moving_l1", "conditional_accuracy", "ssim", "l1", "psnr"):
             assert diffs.get(key, 0.0) < HELD_OUT_REL, (pair["pair"], key)
 

@@ -49,6 +49,13 @@ def held_out_metrics(G, name: str, eval_seed: int, identities: int, work: Path) 
             "results": {m: {k: r[k] for k in CARD_METRICS if k in r} for m, r in evaluation["results"].items()}}
 
 
+def cpu_class() -> str:
+    """The CPU class this runs on (the training machine's, when a card is built where the model trained)."""
+    import torch
+
+    return torch.backends.cpu.get_cpu_capability()
+
+
 def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s: float, eval_seed: int,
                work: Path, note: str = "") -> dict[str, Any]:
     """Export the run's generator and write its model card; returns the card."""
@@ -70,6 +77,7 @@ def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s:
         "command": command, "code_commit": commit, "steps": int(ckpt["step"]), "train_config": ckpt["train_config"],
         "data": data, "wall_time_s": wall_time_s, "note": note, "sha256": sha256_of(path), "bytes": path.stat().st_size,
         "first_logged_losses": ckpt["history"][:PROVENANCE_ROWS],
+        "cpu_capability": cpu_class(),  # the provenance test compares every logged step on this class only
         "held_out": held_out_metrics(G, name, eval_seed, 80, work),
     }
     write_json(HERE / f"{name}.json", card)

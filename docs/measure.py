@@ -7,6 +7,8 @@
                                        table): one entry per CPU class in docs/results/tour_runs.json
     python docs/measure.py crop        where OpenCV's face box has the eyes and mouth on the sample photos, and
                                        where the old and the aligned crop put them: docs/results/crop_alignment.json
+    python docs/measure.py trials      the paint-penalty weights tried on the tour's seed 0 (runs/trials/penalty-W,
+                                       trained with the tour's recipe): docs/results/paint_penalty_trials.json
     python docs/measure.py photos      paint against warp on the sample photos and on drawn faces (the shipped
                                        faces and faces-warp), and the painted share of the study's warp runs
                                        without and with the paint penalty: notebooks/results/paint_vs_warp.json
@@ -277,9 +279,30 @@ def penalty_figures(crops: dict | None = None) -> None:
                           path=NOTEBOOK_RESULTS / "painted_strokes.png")
 
 
+def trials() -> None:
+    """The paint-penalty trials that chose defaults.PAINT_PENALTY: each runs/trials/penalty-W run (the tour's recipe,
+    seed 0, `warp` output, penalty W; its eval.json holds its held-out numbers) with its painted share on the
+    sample photos, beside the study's unpenalised warp run of seed 0."""
+    from imaginator_lite.generation.compare import photo_report
+    from imaginator_lite.training.checkpoint import load_generator
+
+    crops = _sample_crops()
+    runs = {"0": (Path("runs/study/warp-seed0"), None)}
+    runs.update({p.name.split("-", 1)[1]: (p, json.loads((p / "eval.json").read_text()))
+                 for p in sorted(Path("runs/trials").glob("penalty-*"))})
+    entry = {}
+    for weight, (folder, held) in runs.items():
+        G = load_generator(folder / "checkpoint.pt")
+        entry[weight] = {"held_out_seed0": held or "the study's warp run of seed 0 (notebooks/results/ablations.json)",
+                         "photos": {p: {k: round(photo_report(G, c)[k], 6) for k in ("painted_share", "painted_change")}
+                                    for p, c in crops.items()}}
+    update("paint_penalty_trials", "seed0", {"runs": entry, "machine": machine(),
+                                             "command": "python docs/measure.py trials"})
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    jobs = {"baselines": baselines, "tour": tour, "crop": crop, "photos": photos}
+    jobs = {"baselines": baselines, "tour": tour, "crop": crop, "photos": photos, "trials": trials}
     parser.add_argument("what", choices=list(jobs))
     args = parser.parse_args()
     sys.exit(jobs[args.what]())

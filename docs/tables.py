@@ -699,6 +699,20 @@ def paint_penalty_table() -> str:
 
 
 @block
+def penalty_trials() -> str:
+    """docs/paint_vs_warp.md: the penalty weights tried on the tour's seed 0, which chose defaults.PAINT_PENALTY."""
+    runs = load("docs/results/paint_penalty_trials.json")["seed0"]["runs"]
+    rows = []
+    for weight, r in sorted(runs.items(), key=lambda kv: float(kv[0])):
+        held = r["held_out_seed0"] if isinstance(r["held_out_seed0"], dict) else study_run("warp", 0)
+        rows.append([weight] + [f"{r['photos'][p]['painted_share']:.4f}" for p in r["photos"]]
+                    + [f(held["fd"], 3), f(held["moving_l1"], 3), f(held["ssim"], 3), "PASS" if held["passed"] else "FAIL"])
+    photos = list(next(iter(runs.values()))["photos"])
+    return table(["penalty weight"] + [f"painted share, {p}" for p in photos]
+                 + ["Frechet dist. (seed 0)", "L1 where it moves", "SSIM", "pass mark"], rows)
+
+
+@block
 def warp_speed() -> str:
     """docs/paint_vs_warp.md: a warp training step against a paint one, and a 256-px video from a photo."""
     warp = bench("warp")

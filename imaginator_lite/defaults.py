@@ -13,8 +13,9 @@ SPLIT_FRACTIONS = (0.7, 0.15, 0.15)
 HELD_OUT_SEED = 7
 
 #: Weight of the penalty on a warp generator's painted share (TrainConfig.paint_penalty) in the shipped warp model
-#: and the study's warp_penalty variant: of 10 and 30 tried on the tour's seed 0 (docs/results/paint_penalty.json),
-#: 10 cut the painted share on the sample photos most of the way and kept the held-out metrics.
+#: and the study's warp_penalty variant: of 10 and 30 tried on the tour's seed 0
+#: (docs/results/paint_penalty_trials.json, rendered in docs/paint_vs_warp.md), 10 cut the painted share on the
+#: sample photos most of the way, and 30 cut it a little further at a higher Frechet distance.
 PAINT_PENALTY = 10.0
 
 #: The study's reference variant, the paper's model: every other variant is compared with it.

@@ -12,7 +12,7 @@ import torch
 from ..evaluation.metrics import motion_energy
 from ..evaluation.photo_motion import (label_effect, motion_by_region, motion_concentration, painted_change,
                                        painted_share, resize_video, sharpness)
-from ..models.warp import resize_image
+from ..models.warp import apply_fields, resize_image
 
 
 @torch.no_grad()
@@ -31,8 +31,8 @@ def label_videos(G, photo: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, A
     photo = photo.float().to(device)[None].expand(n, -1, -1, -1)
     small = resize_image(photo, cfg.image_size)
     if cfg.output == "warp":
-        fields = G.fields(small, z, labels)
-        return G.animate(photo, z, labels).float().cpu(), fields
+        fields = G.fields(small, z, labels)  # what G.animate computes, kept: the decoder runs once
+        return apply_fields(photo, fields).float().cpu(), fields
     return G(small, z, labels).float().cpu(), None
 
 

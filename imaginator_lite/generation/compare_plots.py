@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 import torch
 
 from ..models.warp import WarpFields, upsample_fields, warp_image
-from .viz import finish_figure, new_figure, to_uint8_frames
+from .viz import finish_figure, new_figure, save_figure, to_uint8_frames
 
 
 def plot_grouped_bars(values: Mapping[str, Mapping[str, float | Sequence[float]]], ylabel: str, title: str,
@@ -116,11 +116,6 @@ def plot_painted_maps(photo: torch.Tensor, fields_by_model: Mapping[str, WarpFie
         axes[2 * r, 0].set_ylabel(f"{name}\nlast frame", fontsize=8)
         axes[2 * r + 1, 0].set_ylabel(f"{name}\n|frame - warped|", fontsize=8)
     fig.colorbar(shown, ax=axes.ravel().tolist(), fraction=0.02, pad=0.01, label="painted change ([-1, 1] units)")
-    return fig if path is None else _save(fig, path)
-
-
-def _save(fig, path):
-    from .viz import save_figure
-
-    save_figure(fig, path)
+    if path is not None:  # no finish_figure: tight_layout cannot place the shared colour bar
+        save_figure(fig, path)
     return fig

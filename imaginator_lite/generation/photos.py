@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -138,16 +139,12 @@ def aligned_face_box(rect: tuple[int, int, int, int], shape: tuple[int, ...]) ->
     return square_box(x + w / 2 - layout["eye_x"] * side / 2, top + side / 2, side, shape)
 
 
+@lru_cache(maxsize=1)
 def _drawn_layout() -> dict[str, float]:
+    """The drawn faces' mean feature rows (data.synthetic.face_layout), computed once."""
     from ..data.synthetic import face_layout
 
-    global _LAYOUT
-    if _LAYOUT is None:
-        _LAYOUT = {k: v["mean"] for k, v in face_layout().items()}
-    return _LAYOUT
-
-
-_LAYOUT: dict[str, float] | None = None
+    return {k: v["mean"] for k, v in face_layout().items()}
 
 
 def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, crop_face: bool = True,

@@ -72,3 +72,45 @@ def test_a_16_bit_png_is_scaled_to_8_bits_not_clipped(tmp_path):
     assert image.min() == pytest.approx(-1.0, abs=0.02) and image.max() == pytest.approx(1.0, abs=0.02)
     assert image.mean() == pytest.approx(0.0, abs=0.02)  # a ramp averages mid-grey (clipping gave white)
     torch.testing.assert_close(image[0], image[1])
+
+
+def test_generate_image_reads_a_16_bit_grey_png_through_the_one_reader(tmp_path):
+    """generate --image went through read_photo, which clipped 16-bit grey to almost white (mean 254.7 of 255)."""
+    from imaginator_lite.generation.photos import prepare_photo, read_photo
+
+    ramp = np.linspace(0, 65535, 96 * 96).reshape(96, 96).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    rgb = read_photo(tmp_path / "deep.png")
+    assert rgb.dtype == np.uint8 and rgb.shape == (96, 96, 3)
+    assert 120 < rgb.mean() < 135  # a ramp averages mid-grey
+    prepared = prepare_photo(tmp_path / "deep.png", 32, crop_face=False)
+    assert float(prepared.image.mean()) == pytest.approx(0.0, abs=0.05)
+
+
+def test_an_rgba_photo_works(tmp_path):
+    from imaginator_lite.generation.photos import read_photo
+
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[..., 0], rgba[..., 3] = 200, 128
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    assert read_photo(tmp_path / "a.png").shape == (40, 40, 3)
+    assert load_image(tmp_path / "a.png", 32).shape == (3, 32, 32)
+
+
+def test_a_folder_given_as_image_says_it_is_a_folder(tmp_path, capsys):
+    out = tmp_path / "out.gif"
+    assert main(["generate", "--pretrained", "faces", "--image", str(tmp_path), "--label", "happiness",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "is a folder, not an image file" in err and "not found" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("model", ["faces", "faces-warp"])
+def test_evaluate_a_face_model_on_action_clips_is_refused_naming_both_domains(model, tmp_path, capsys):
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--pretrained", model, "--synthetic", "actions", "--seed", "11",
+                 "--data-root", str(tmp_path / "data"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--synthetic actions renders clips of walk" in err and "sadness" in err and "--synthetic faces" in err
+    assert not out.exists() and not (tmp_path / "data").exists()

@@ -14,7 +14,7 @@ def run(prog: str, handler: Callable[[argparse.Namespace], int | None], args: ar
     missing file), 3 (training diverged: a non-finite loss) or 130 (Ctrl-C)."""
     try:
         return int(handler(args) or 0)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, IsADirectoryError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except FloatingPointError as exc:  # training.NonFiniteLossError

@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..data.synthetic_sets import KIND_CLASSES
 from ..defaults import DATA_ROOT, SYNTHETIC_IDENTITIES
 from .common import add_generator_flags, load_generator_from_args
 
@@ -17,7 +18,13 @@ def _store(args: argparse.Namespace, G, card) -> Path:
         check_store_fits(args.data, G.cfg, args.split)
         return Path(args.data)
     if args.synthetic is None:
-        raise ValueError("give --data STORE or --synthetic faces|actions with a --seed")
+        raise ValueError(f"give --data STORE or --synthetic {'|'.join(KIND_CLASSES)} with a --seed")
+    classes = tuple(G.cfg.class_names)
+    if KIND_CLASSES[args.synthetic] != classes:
+        fitting = [kind for kind, names in KIND_CLASSES.items() if names == classes]
+        raise ValueError(f"--synthetic {args.synthetic} renders clips of {', '.join(KIND_CLASSES[args.synthetic])}, "
+                         f"but this model generates {', '.join(classes)}: score it on its own domain"
+                         + (f" (--synthetic {' or '.join(fitting)})" if fitting else " (--data STORE)"))
     if card is not None and args.seed == card["data"]["seed"]:
         raise ValueError(f"seed {args.seed} rendered the identities this model was trained on; "
                          f"pick another --seed so that every identity is unseen")
@@ -72,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_generator_flags(p)
     data = p.add_mutually_exclusive_group()
     data.add_argument("--data", help="clip store folder")
-    data.add_argument("--synthetic", choices=("faces", "actions"),
+    data.add_argument("--synthetic", choices=tuple(KIND_CLASSES),
                       help="render held-out synthetic identities from --seed (into --data-root)")
     p.add_argument("--identities", type=int, default=SYNTHETIC_IDENTITIES,
                    help=f"identities of the --synthetic store (default {SYNTHETIC_IDENTITIES})")

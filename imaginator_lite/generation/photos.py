@@ -24,7 +24,7 @@ import torch
 from ..data.importers.video_io import (Box, center_box, crop_resize, detect_face_box, detect_face_rect,
                                        face_detector_problem, square_box)
 
-__all__ = ["PreparedPhoto", "read_photo", "load_image", "pil_to_tensor", "to_rgb8", "prepare_photo", "plot_photo_crop",
+__all__ = ["PreparedPhoto", "read_photo", "check_image_path", "load_image", "rgb_to_tensor", "to_rgb8", "prepare_photo", "plot_photo_crop",
            "is_face_model", "sample_photos", "aligned_face_box", "FACE_BOX_EYE_Y", "FACE_BOX_MOUTH_Y"]
 
 #: Where OpenCV's frontal-face box has the eye line and the mouth line, as fractions of its height from its top:
@@ -65,18 +65,31 @@ class PreparedPhoto:
         return torch.from_numpy(resized).permute(2, 0, 1).float() / 127.5 - 1.0
 
 
+def check_image_path(path: str | os.PathLike) -> Path:
+    """The path of an image file; FileNotFoundError for a missing path, IsADirectoryError naming the fix for a
+    folder (both before any work)."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not an image file: give one image file (a .jpg or .png), "
+                                f"e.g. --image {path / 'photo.jpg'}")
+    if not path.is_file():
+        raise FileNotFoundError(f"image not found: {path}")
+    return path
+
+
 def read_photo(source: str | os.PathLike | bytes | np.ndarray) -> np.ndarray:
-    """RGB uint8 (H,W,3) from a file path, the bytes of an image file, or an array; clear errors otherwise."""
+    """RGB uint8 (H,W,3) from a file path, the bytes of an image file, or an array; clear errors otherwise. The one
+    reader of image files: 16-bit greyscale is scaled to 8 bits (to_rgb8), RGBA drops its alpha."""
     from PIL import Image
 
     if isinstance(source, np.ndarray):
         array = source
     else:
-        if isinstance(source, (str, os.PathLike)) and not Path(source).is_file():
-            raise FileNotFoundError(f"image not found: {source}")
+        if isinstance(source, (str, os.PathLike)):
+            source = check_image_path(source)
         try:
-            with Image.open(io.BytesIO(source) if isinstance(source, bytes) else Path(source)) as img:
-                array = np.asarray(img.convert("RGB"))
+            with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
+                array = np.asarray(to_rgb8(img))
         except Exception as exc:  # noqa: BLE001 - PIL raises several kinds
             raise ValueError(f"could not read the photo as an image ({type(exc).__name__}: {exc})") from exc
     if array.ndim == 2:
@@ -101,30 +114,21 @@ def to_rgb8(img):
     return img.convert("RGB")
 
 
-def pil_to_tensor(img, size: int) -> torch.Tensor:
-    """A PIL image -> (3, size, size) float in [-1, 1]: RGB, centre-cropped to square, resized."""
+def rgb_to_tensor(rgb: np.ndarray, size: int) -> torch.Tensor:
+    """RGB uint8 (H, W, 3) -> (3, size, size) float in [-1, 1]: centre-cropped to square, resized."""
     from PIL import Image
 
-    img = to_rgb8(img)
-    w, h = img.size
+    h, w = rgb.shape[:2]
     s = min(w, h)
-    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BILINEAR)
+    img = Image.fromarray(rgb).crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    img = img.resize((size, size), Image.BILINEAR)
     return torch.from_numpy(np.asarray(img).copy()).permute(2, 0, 1).float() / 127.5 - 1.0
 
 
 def load_image(path: str | os.PathLike, size: int) -> torch.Tensor:
-    """Read an image file as (3, size, size) float in [-1, 1] (centre-cropped to square, resized)."""
-    from PIL import Image
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"image not found: {path}")
-    try:
-        img = Image.open(path)
-        img.load()
-    except Exception as exc:
-        raise ValueError(f"could not read {path} as an image ({exc})") from exc
-    return pil_to_tensor(img, size)
+    """Read an image file as (3, size, size) float in [-1, 1] (centre-cropped to square, resized), through the one
+    reader, read_photo."""
+    return rgb_to_tensor(read_photo(path), size)
 
 
 def aligned_face_box(rect: tuple[int, int, int, int], shape: tuple[int, ...]) -> Box:

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import torch
 
 from .generate import generate, generate_at_resolution
-from .photos import pil_to_tensor
+from .photos import read_photo, rgb_to_tensor
 from .viz import save_gif, save_mp4, to_uint8_frames
 
 UPLOAD_PREFIX = "upload: "
@@ -26,14 +26,7 @@ MAX_PHOTO_SIZE = 256
 def image_from_bytes(data: bytes, size: int) -> torch.Tensor:
     """Decode image file bytes (PNG, JPEG, ...) to (3, size, size) in [-1, 1], centre-cropped square (an upload
     to the app goes through photos.prepare_photo instead, which crops the face for expression models)."""
-    from PIL import Image
-
-    try:
-        img = Image.open(io.BytesIO(bytes(data)))
-        img.load()
-    except Exception as exc:
-        raise ValueError(f"could not read the uploaded file as an image ({exc})") from exc
-    return pil_to_tensor(img, size)
+    return rgb_to_tensor(read_photo(bytes(data)), size)
 
 
 def png_bytes(image: torch.Tensor, scale: int = 2) -> bytes:
@@ -187,7 +180,7 @@ class GeneratorApp:
         # same noise convention as `imaginator-lite generate`: z = randn(1, dim_z) from manual_seed(seed)
         G, label, seed = self.G, int(self.label.value), int(self.seed.value)
         photo = self.photos.get(self.image_picker.value)
-        if G.cfg.output == "warp" and photo is not None:  # the photo's pixels move: keep its resolution
+        if G.output.moves_pixels and photo is not None:  # the photo's pixels move: keep its resolution
             video = generate_at_resolution(G, photo, label, seed=seed)[0]
         else:
             video = generate(G, self.current_image(), label, seed=seed)[0]

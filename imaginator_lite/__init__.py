@@ -5,7 +5,7 @@ evaluation/ (04, 05), generation/ (06), with pipeline.py (store, load or train, 
 tour, the ablation study, the shipped pretrained models and the cli/ package around them.
 """
 from .data.store import ClipDataset
-from .data.synthetic import make_synthetic_store
+from .data.synthetic_sets import make_synthetic_store
 from .device import resolve_device
 from .generation.generate import generate, label_grid
 from .labels import ACTIONS, EXPRESSIONS, resolve_label

@@ -21,7 +21,7 @@ from .data.store import ClipDataset, load_meta, store_info
 from .models.config import ModelConfig
 from .training.config import TrainConfig
 
-SYNTHETIC_KINDS = ("faces", "actions")
+SYNTHETIC_KINDS = ("faces", "actions", "textured-faces")
 
 
 # ----------------------------------------------------------------------------- 1. a store for a config
@@ -58,7 +58,7 @@ class SyntheticData:
 
     def store(self, root: str | os.PathLike = DATA_ROOT, progress: bool = True) -> Path:
         """The store at root/name: rendered on first use, reused afterwards."""
-        from .data.synthetic import make_synthetic_store
+        from .data.synthetic_sets import make_synthetic_store
 
         path = Path(root) / self.name
         if not (path / "meta.json").is_file():

@@ -30,7 +30,7 @@ def tiny_generator():
 def synthetic_store(tmp_path_factory):
     """`synthetic_store(identities, size=32, frames=16, seed=0, kind="faces")` -> the path of that synthetic
     clip store, rendered once per session (tests only read stores)."""
-    from imaginator_lite.data.synthetic import make_synthetic_store
+    from imaginator_lite.data.synthetic_sets import make_synthetic_store
 
     made: dict[tuple, Path] = {}
 

@@ -5,7 +5,8 @@ import torch
 
 from imaginator_lite.labels import ACTIONS, EXPRESSIONS
 from imaginator_lite.data.store import ClipDataset, split_identities
-from imaginator_lite.data.synthetic import make_synthetic_store, render_actions, render_faces, render_clips
+from imaginator_lite.data.synthetic import render_actions, render_faces
+from imaginator_lite.data.synthetic_sets import make_synthetic_store, render_clips
 
 RENDERERS = {"faces": render_faces, "actions": render_actions}
 

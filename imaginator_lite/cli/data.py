@@ -11,7 +11,7 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `data synth` (also used by data_scripts/make_synthetic.py)."""
     from .convert_args import add_split_arguments
 
-    parser.add_argument("--kind", choices=("faces", "actions"), default="faces", help="which synthetic set")
+    parser.add_argument("--kind", choices=("faces", "actions", "textured-faces"), default="faces", help="which synthetic set")
     parser.add_argument("--out", required=True, help="clip store folder to write")
     parser.add_argument("--size", type=int, default=64, help="square frame size (default 64)")
     parser.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")
@@ -25,7 +25,7 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
 def run_data_synth(args) -> int:
     """Handler of `data synth`."""
     from ..data.store import store_info
-    from ..data.synthetic import make_synthetic_store
+    from ..data.synthetic_sets import make_synthetic_store
 
     root = make_synthetic_store(args.out, kind=args.kind, n_identities=args.identities, image_size=args.size,
                                 frames=args.frames, seed=args.seed, clips_per_identity=args.clips_per_identity,

@@ -35,12 +35,13 @@ def add_train_config_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def add_output_flag(parser: argparse.ArgumentParser) -> None:
-    """--output paint | warp: ModelConfig.output over the preset's (paint)."""
+    """--output paint | warp | tps: ModelConfig.output over the preset's (paint)."""
     from ..models.config import OUTPUTS
 
     parser.add_argument("--output", choices=OUTPUTS, default=None,
                         help="paint: the decoder paints every pixel (the paper, default); warp: it predicts a flow, "
-                             "a mask and a residual that move the input image's pixels")
+                             "a mask and a residual that move the input image's pixels; tps: the same with a thin-plate-spline flow, "
+                             "smooth by construction, and a background that stays still")
 
 
 def given_train_flags(args: argparse.Namespace) -> dict:
@@ -155,7 +156,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train ImaGINator on a clip store or on synthetic data")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--data", help="clip store folder (from `imaginator-lite data ...`)")
-    src.add_argument("--synthetic", choices=("faces", "actions"), default="faces",
+    src.add_argument("--synthetic", choices=("faces", "actions", "textured-faces"), default="faces",
                      help="or train on a synthetic store, rendered into --data-root once (default: faces)")
     p.add_argument("--identities", type=int, default=SYNTHETIC_IDENTITIES,
                    help=f"identities of the synthetic store (default {SYNTHETIC_IDENTITIES})")

@@ -11,24 +11,15 @@ anti-aliased edge. Conventions:
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from ..defaults import SPLIT_FRACTIONS, SYNTHETIC_IDENTITIES
 from ..labels import ACTIONS, EXPRESSIONS, resolve_label
-from .splits import split_identities
-from .store_writer import StoreWriter
 
-__all__ = [
-    "render_faces", "render_actions", "render_clips", "make_synthetic_store",
-    "split_identities", "KIND_CLASSES", "face_layout",
-]
+__all__ = ["render_faces", "render_actions", "face_layout"]
 
-#: Class names per synthetic kind, in one-hot order.
-KIND_CLASSES: dict[str, tuple[str, ...]] = {"faces": EXPRESSIONS, "actions": ACTIONS}
-_KIND_CODE = {"faces": 1, "actions": 2}
+_KIND_CODE = {"faces": 1, "actions": 2}  # textured faces draw their faces from the faces' streams (same identities)
 
 
 # ----------------------------------------------------------------------------- primitives
@@ -460,53 +451,3 @@ def render_actions(identities, labels, image_size: int = 64, frames: int = 32, s
 
     return _render_many("actions", ACTIONS, identities, labels, clip_indices, image_size, frames, seed,
                         appearance, clip)
-
-
-# ----------------------------------------------------------------------------- datasets
-
-def render_clips(kind: str, identities, labels, image_size: int = 64, frames: int = 32,
-                 seed: int = 0, clip_indices=None) -> np.ndarray:
-    """Dispatch to render_faces / render_actions by `kind` ("faces" or "actions")."""
-    renderers = {"faces": render_faces, "actions": render_actions}
-    if kind not in renderers:
-        raise ValueError(f"unknown synthetic kind {kind!r}; use 'faces' or 'actions'")
-    return renderers[kind](identities, labels, image_size, frames, seed, clip_indices)
-
-
-def synthetic_requests(n_identities: int, n_classes: int, clips_per_identity: int | None = None):
-    """(identity, label, clip_index) triples: `clips_per_identity` clips cycling over the classes."""
-    per_identity = n_classes if clips_per_identity is None else int(clips_per_identity)
-    return [(identity, j % n_classes, j // n_classes)
-            for identity in range(n_identities) for j in range(per_identity)]
-
-
-def make_synthetic_store(root, kind: str = "faces", n_identities: int = SYNTHETIC_IDENTITIES, image_size: int = 64,
-                         frames: int = 32, seed: int = 0, clips_per_identity: int | None = None,
-                         fractions=SPLIT_FRACTIONS, progress: bool = True, chunk: int = 64) -> Path:
-    """Render a synthetic set and write it as a clip store at `root` (splits by identity).
-
-    Default: one clip per class per identity. Returns the store path.
-    """
-    from tqdm.auto import tqdm
-
-    if kind not in KIND_CLASSES:
-        raise ValueError(f"unknown synthetic kind {kind!r}; use 'faces' or 'actions'")
-    classes = KIND_CLASSES[kind]
-    splits = split_identities(n_identities, fractions, seed)
-    split_of = {i: name for name, ids in splits.items() for i in ids}
-    requests = synthetic_requests(n_identities, len(classes), clips_per_identity)
-    description = (f"synthetic {kind}: {n_identities} identities, seed {seed}, "
-                   f"{image_size}x{image_size}, {frames} frames")
-    writer = StoreWriter(root, classes, image_size, source=description, resume=False,
-                         extra_meta=dict(kind=f"synthetic-{kind}", seed=seed, frames=frames,
-                                         n_identities=n_identities))
-    with writer:
-        for start in tqdm(range(0, len(requests), chunk), desc=f"render {kind}",
-                          disable=not progress, unit="chunk"):
-            part = requests[start:start + chunk]
-            ids, labels, clips = zip(*part)
-            videos = render_clips(kind, ids, labels, image_size, frames, seed, clips)
-            for video, identity, label, clip in zip(videos, ids, labels, clips):
-                writer.add(video, label, identity, source=f"{kind}/id{identity}/{classes[label]}/{clip}",
-                           split=split_of[identity])
-    return Path(root)

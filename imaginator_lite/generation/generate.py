@@ -40,7 +40,7 @@ def synthetic_first_frames(cfg, identities, seed: int) -> torch.Tensor:
     """First frames (N,3,S,S) in [-1,1] of synthetic identities of the model's domain (its class names
     say actions or faces), at its image size: inputs no shipped model saw when `seed` != 0."""
     from ..data.store import to_model_video
-    from ..data.synthetic import render_clips
+    from ..data.synthetic_sets import render_clips
 
     kind = "actions" if tuple(cfg.class_names) == ACTIONS else "faces"
     ids = [int(i) for i in identities]
@@ -72,7 +72,7 @@ def generate_at_resolution(G: Generator, image: torch.Tensor | str | os.PathLike
     read at size x size (crop_face: the largest face's square, as photos.prepare_photo). Same z as `generate`
     for the same seed, so at the model's size it returns what `generate` does."""
     cfg = G.cfg
-    if cfg.output != "warp":
+    if not G.output.moves_pixels:
         raise ValueError(f"generate_at_resolution needs a warp generator, but this one is '{cfg.output}': a paint "
                          f"generator repaints every pixel at its {cfg.image_size}x{cfg.image_size}; use generate()")
     device = next(G.parameters()).device

@@ -1,0 +1,70 @@
+"""The synthetic sets as clip stores: which kinds there are, one renderer per kind, and the store of a kind.
+
+    faces           drawn MUG-like faces, flat colours (data/synthetic.py)
+    textured-faces  the same faces textured, each expression a known deformation (data/textured_faces.py)
+    actions         drawn Weizmann-like figures (data/synthetic.py)
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from ..defaults import SPLIT_FRACTIONS, SYNTHETIC_IDENTITIES
+from ..labels import ACTIONS, EXPRESSIONS
+from .splits import split_identities
+from .store_writer import StoreWriter
+from .synthetic import render_actions, render_faces
+from .textured_faces import render_textured_faces
+
+__all__ = ["KIND_CLASSES", "render_clips", "synthetic_requests", "make_synthetic_store"]
+
+#: Class names per synthetic kind, in one-hot order.
+KIND_CLASSES: dict[str, tuple[str, ...]] = {"faces": EXPRESSIONS, "actions": ACTIONS, "textured-faces": EXPRESSIONS}
+
+
+def render_clips(kind: str, identities, labels, image_size: int = 64, frames: int = 32,
+                 seed: int = 0, clip_indices=None) -> np.ndarray:
+    """Dispatch to render_faces / render_actions / render_textured_faces by `kind` (a KIND_CLASSES key)."""
+    renderers = {"faces": render_faces, "actions": render_actions, "textured-faces": render_textured_faces}
+    if kind not in renderers:
+        raise ValueError(f"unknown synthetic kind {kind!r}; use one of {', '.join(KIND_CLASSES)}")
+    return renderers[kind](identities, labels, image_size, frames, seed, clip_indices)
+
+
+def synthetic_requests(n_identities: int, n_classes: int, clips_per_identity: int | None = None):
+    """(identity, label, clip_index) triples: `clips_per_identity` clips cycling over the classes."""
+    per_identity = n_classes if clips_per_identity is None else int(clips_per_identity)
+    return [(identity, j % n_classes, j // n_classes)
+            for identity in range(n_identities) for j in range(per_identity)]
+
+
+def make_synthetic_store(root, kind: str = "faces", n_identities: int = SYNTHETIC_IDENTITIES, image_size: int = 64,
+                         frames: int = 32, seed: int = 0, clips_per_identity: int | None = None,
+                         fractions=SPLIT_FRACTIONS, progress: bool = True, chunk: int = 64) -> Path:
+    """Render a synthetic set and write it as a clip store at `root` (splits by identity).
+
+    Default: one clip per class per identity. Returns the store path.
+    """
+    if kind not in KIND_CLASSES:
+        raise ValueError(f"unknown synthetic kind {kind!r}; use one of {', '.join(KIND_CLASSES)}")
+    classes = KIND_CLASSES[kind]
+    splits = split_identities(n_identities, fractions, seed)
+    split_of = {i: name for name, ids in splits.items() for i in ids}
+    requests = synthetic_requests(n_identities, len(classes), clips_per_identity)
+    description = (f"synthetic {kind}: {n_identities} identities, seed {seed}, "
+                   f"{image_size}x{image_size}, {frames} frames")
+    writer = StoreWriter(root, classes, image_size, source=description, resume=False,
+                         extra_meta=dict(kind=f"synthetic-{kind}", seed=seed, frames=frames,
+                                         n_identities=n_identities))
+    with writer:
+        for start in tqdm(range(0, len(requests), chunk), desc=f"render {kind}",
+                          disable=not progress, unit="chunk"):
+            part = requests[start:start + chunk]
+            ids, labels, clips = zip(*part)
+            videos = render_clips(kind, ids, labels, image_size, frames, seed, clips)
+            for video, identity, label, clip in zip(videos, ids, labels, clips):
+                writer.add(video, label, identity, source=f"{kind}/id{identity}/{classes[label]}/{clip}",
+                           split=split_of[identity])
+    return Path(root)

@@ -44,7 +44,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
     G = load_generator_from_args(args)[0]
     cfg = G.cfg
-    warp = cfg.output == "warp"
+    warp = G.output.moves_pixels
     if args.size is not None and not (warp and args.image):
         raise ValueError(f"--size is for a warp model with --image (this is a {cfg.output} model"
                          f"{'' if args.image else ' and no --image was given'}): a paint model repaints every "

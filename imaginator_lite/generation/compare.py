@@ -10,9 +10,10 @@ from typing import Any
 import torch
 
 from ..evaluation.metrics import motion_energy
-from ..evaluation.photo_motion import (label_effect, motion_by_region, motion_concentration, painted_change,
-                                       painted_share, resize_video, sharpness)
-from ..models.warp import apply_fields, resize_image
+from ..evaluation.photo_motion import (background_change, expression_reading, flow_pixels, label_effect,
+                                       motion_by_region, motion_concentration, painted_change, painted_share,
+                                       resize_video, sharpness, tearing)
+from ..models.warp import apply_fields, resize_image, upsample_fields
 
 
 @torch.no_grad()
@@ -30,17 +31,19 @@ def label_videos(G, photo: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, A
     labels = torch.arange(n, device=device)
     photo = photo.float().to(device)[None].expand(n, -1, -1, -1)
     small = resize_image(photo, cfg.image_size)
-    if cfg.output == "warp":
+    if G.output.moves_pixels:
         fields = G.fields(small, z, labels)  # what G.animate computes, kept: the decoder runs once
         return apply_fields(photo, fields).float().cpu(), fields
     return G(small, z, labels).float().cpu(), None
 
 
-def photo_report(G, photo: torch.Tensor, seed: int = 0) -> dict[str, Any]:
+def photo_report(G, photo: torch.Tensor, seed: int = 0, read: bool = False) -> dict[str, Any]:
     """The measures of one model on one photo (3, H, W), all six labels from one noise:
     sharpness (at the photo's size; the photo's own too), kept detail = sharpness / the photo's, motion amount,
-    the share of motion in the eyes and brows, the mouth and elsewhere (and over their areas), the label effect, and for a warp model
-    the painted share and painted change (per label, and their mean)."""
+    the share of motion in the eyes and brows, the mouth and elsewhere (and over their areas), the label effect, the
+    background's change against the face's, and for a warp model the painted share and painted change and the flow's
+    tearing (fold and squash shares) and length inside and outside the face, at the photo's size (per label, and
+    their mean). With read=True (face models) also what a real-face reader reads on the first and last frames."""
     videos, fields = label_videos(G, photo, seed)
     size = photo.shape[-1]
     shown = videos if videos.shape[-1] == size else resize_video(videos, size)
@@ -56,7 +59,17 @@ def photo_report(G, photo: torch.Tensor, seed: int = 0) -> dict[str, Any]:
         "label_effect": label_effect(videos),
     }
     report["kept_detail"] = report["sharpness"] / photo_sharpness
+    background = background_change(shown)
+    report["background_change"] = {k: float(v.mean()) for k, v in background.items()}
+    if read:
+        report["reading"] = expression_reading(shown, G.cfg.class_names)
     if fields is not None:
+        flow = upsample_fields(fields, size).flow
+        torn = tearing(flow)
+        length = flow_pixels(flow)
+        report.update({name: float(v.mean()) for name, v in torn.items()})
+        report.update({f"{name}_by_label": dict(zip(G.cfg.class_names, map(float, v))) for name, v in torn.items()})
+        report["flow_px"] = {k: float(v.mean()) for k, v in length.items()}
         per_label_share = painted_share(fields)
         per_label_change = painted_change(photo[None].expand(len(videos), -1, -1, -1).float(), fields)
         report.update(painted_share=float(per_label_share.mean()), painted_change=float(per_label_change.mean()),

@@ -6,13 +6,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..labels import EXPRESSIONS
+from .outputs import OUTPUT_KINDS, OUTPUTS, output_kind
 
 BLOCK_TYPES = ("1+2d", "3d")
-#: What the decoder's last layer predicts per frame: "paint" = RGB (ImaGINator: every pixel repainted);
-#: "warp" = flow (2) + mask (1) + residual (3), composed with the input image (models/warp.py).
-OUTPUTS = ("paint", "warp")
-#: The decoder's last-layer channels per output kind.
-OUTPUT_CHANNELS = {"paint": 3, "warp": 6}
 WIDTH_CHOICES = ("auto", "matched")
 
 #: The official decoder's intermediate widths (block1..block4, to_rgb); not parameter-matched.
@@ -20,12 +16,11 @@ OFFICIAL_MID_CHANNELS = (4096, 3072, 1536, 768, 36)
 
 
 def check_output(expected: str | None, found: str, source: str) -> None:
-    """ValueError naming both when `source` holds a `found` ('paint' or 'warp') generator but `expected` was asked
+    """ValueError naming both when `source` holds a `found` (an OUTPUTS name) generator but `expected` was asked
     for; nothing when they agree or nothing is expected (None)."""
     if expected is None or expected == found:
         return
-    what = {"paint": "paint (the last layer paints 3 RGB channels)",
-            "warp": "warp (the last layer predicts 6 channels: flow 2, mask 1, residual 3)"}
+    what = {name: f"{name} ({kind.summary})" for name, kind in OUTPUT_KINDS.items()}
     raise ValueError(f"{source} holds a {what.get(found, found)} generator, but a {what.get(expected, expected)} one "
                      f"was asked for: load it as output={found!r} (its own config), or pick a {expected} checkpoint")
 
@@ -73,8 +68,8 @@ class ModelConfig:
     decoder_init: str = "normal"  # "normal": N(0, 0.02) for every transposed conv;
     #                               "official": reproduce the official bug (ConvTranspose3d left at
     #                               PyTorch's default init because the code tests for nn.Conv3d)
-    output: str = "paint"         # "paint": the decoder paints RGB frames (the paper); "warp": it predicts a
-    #                               flow, a mask and a residual that move the input image's pixels (models/warp.py)
+    output: str = "paint"         # "paint": the decoder paints RGB frames (the paper); "warp" / "tps": it predicts
+    #                               a flow, a mask and a residual that move the input image's pixels (models/outputs.py)
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self) -> None:
@@ -88,8 +83,7 @@ class ModelConfig:
             raise ValueError(f"block must be one of {BLOCK_TYPES} (got {self.block!r})")
         if self.widths not in WIDTH_CHOICES:
             raise ValueError(f"widths must be one of {WIDTH_CHOICES} (got {self.widths!r})")
-        if self.output not in OUTPUTS:
-            raise ValueError(f"output must be one of {OUTPUTS} (got {self.output!r}): 'paint' (the paper) or 'warp'")
+        output_kind(self.output)  # ValueError naming the kinds
         if self.decoder_init not in ("normal", "official"):
             raise ValueError(f"decoder_init must be 'normal' or 'official' (got {self.decoder_init!r})")
         if self.n_classes < 1:
@@ -159,7 +153,7 @@ class ModelConfig:
     @property
     def out_channels(self) -> int:
         """Channels of the decoder's last layer per frame: 3 (RGB) to paint, 6 (flow 2, mask 1, residual 3) to warp."""
-        return OUTPUT_CHANNELS[self.output]
+        return output_kind(self.output).channels
 
     def middle_widths(self) -> tuple[int, ...] | None:
         """The decoder's explicit middle widths, or None for parameter matching (see `widths`)."""

@@ -1,8 +1,8 @@
 """The ImaGINator generator: a 2D encoder for the input image and a (1+2)D decoder with fusion.
 
 Generator(image (B,3,H,W), z (B,dim_z), label (B,) or (B,n_classes)) -> video (B,3,T,H,W) in [-1,1].
-With cfg.output == "warp" the decoder's last layer predicts a flow, a mask and a residual instead of RGB, and
-the frames are the input image warped by them (models/warp.py); `G.animate` applies them to a larger photo.
+With cfg.output "warp" or "tps" the decoder's last layer predicts a flow, a mask and a residual instead of RGB,
+and the frames are the input image warped by them (models/outputs.py); `G.animate` applies them to a larger photo.
 """
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from torch import nn
 
 from .blocks import LEAKY_SLOPE, make_up_block
 from .config import ModelConfig, check_output
+from .outputs import OUTPUT_KINDS, output_kind
 from .validation import check_image, check_noise, label_to_onehot
+from .warp import LAST_LAYER_INIT_SCALE, MASK_BIAS, apply_fields, resize_image
 
 
 def _conv_bn_lrelu(in_ch: int, out_ch: int) -> nn.Sequential:
@@ -48,8 +50,8 @@ class Decoder(nn.Module):
 
     After every block but the last, spatio-temporal fusion concatenates the encoder map of the
     same size repeated over time and the one-hot label broadcast over (T,H,W) (if cfg.fusion).
-    For cfg.output == "warp" the last block (still named to_rgb, so checkpoints keep one layout) gives
-    (B,6,T,S,S) with no Tanh: the warp head (warp.fields_from_output) applies one activation per field.
+    For an output kind that moves pixels (warp, tps) the last block (still named to_rgb, so checkpoints keep one
+    layout) gives (B,6,T,S,S) with no Tanh: the kind's fields (models/outputs.py) apply one activation per field.
     """
 
     def __init__(self, cfg: ModelConfig) -> None:
@@ -59,8 +61,8 @@ class Decoder(nn.Module):
         self.block_names = [f"block{i + 1}" for i in range(len(specs) - 1)] + ["to_rgb"]
         for name, spec in zip(self.block_names, specs):
             self.add_module(name, make_up_block(spec, cfg.block))
-        if cfg.output == "warp":
-            self.to_rgb.conv[-1] = nn.Identity()  # the raw 6 channels; activations in the warp head
+        if output_kind(cfg.output).moves_pixels:
+            self.to_rgb.conv[-1] = nn.Identity()  # the raw 6 channels; activations in the output kind's fields
 
     def forward(self, z: torch.Tensor, onehot: torch.Tensor, feats: list[torch.Tensor]) -> torch.Tensor:
         h = torch.cat([z, onehot, feats[0].flatten(1)], dim=1)[:, :, None, None, None]
@@ -114,9 +116,8 @@ class Generator(nn.Module):
         self.dec = Decoder(self.cfg)
         init_weights(self, self.cfg.decoder_init)
         self._last_key = _last_conv_key(self.dec)
-        if self.cfg.output == "warp":
-            from .warp import LAST_LAYER_INIT_SCALE, MASK_BIAS
-
+        self.output = output_kind(self.cfg.output)
+        if self.output.moves_pixels:
             params = dict(self.named_parameters())
             with torch.no_grad():  # channels: flow 0, 1; mask 2; residual 3, 4, 5
                 params[self._last_key].mul_(LAST_LAYER_INIT_SCALE)
@@ -136,36 +137,27 @@ class Generator(nn.Module):
     def forward(self, image: torch.Tensor, z: torch.Tensor, label: torch.Tensor, return_mask: bool = False):
         """image (B,3,S,S), z (B,dim_z), label (B,) -> video (B,3,T,S,S); with return_mask (warp generators only,
         for the paint penalty in training) also the mask (B,1,T,S,S)."""
-        if self.cfg.output == "paint":
-            if return_mask:
-                self._require_warp("return_mask")
-            return self._decode(image, z, label)
-        from .warp import compose
-
-        f = self.fields(image, z, label)
-        video = compose(image, f.flow, f.mask, f.residual)
-        return (video, f.mask) if return_mask else video
+        if return_mask:
+            self._require_warp("return_mask")
+        video, mask = self.output.frames(image, self._decode(image, z, label))
+        return (video, mask) if return_mask else video
 
     def _require_warp(self, what: str) -> None:
-        if self.cfg.output != "warp":
-            raise ValueError(f"{what} needs a warp generator (ModelConfig(output='warp')), but this one is "
+        if not self.output.moves_pixels:
+            raise ValueError(f"{what} needs a warp generator (ModelConfig(output='warp' or 'tps')), but this one is "
                              f"'{self.cfg.output}': a paint generator repaints every pixel at its own "
                              f"{self.cfg.image_size}x{self.cfg.image_size}; call G(image, z, label) instead")
 
     def fields(self, image: torch.Tensor, z: torch.Tensor, label: torch.Tensor):
         """A warp generator's flow (B,2,T,S,S), mask (B,1,T,S,S) and residual (B,3,T,S,S) at the model's size,
         as a warp.WarpFields (flow in normalised units: see models/warp.py)."""
-        from .warp import fields_from_output
-
         self._require_warp("G.fields")
-        return fields_from_output(self._decode(image, z, label))
+        return self.output.fields(self._decode(image, z, label))
 
     def animate(self, photo: torch.Tensor, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         """A warp generator's video at the photo's own resolution: photo (B,3,H,W) in [-1,1], H and W at least the
         model's size -> (B,3,T,H,W). The encoder sees the photo resized to the model's size; the fields computed
         there are upsampled (bilinear) and applied to the full photo. At the model's size it equals G(photo, z, label)."""
-        from .warp import apply_fields, resize_image
-
         self._require_warp("G.animate")
         if not torch.is_tensor(photo) or photo.dim() != 4 or photo.shape[1] != 3:
             shape = tuple(photo.shape) if torch.is_tensor(photo) else type(photo).__name__
@@ -181,8 +173,8 @@ class Generator(nn.Module):
         a ValueError naming both instead of a size mismatch deep in the decoder."""
         weight = state_dict.get(self._last_key) if hasattr(state_dict, "get") else None
         if torch.is_tensor(weight) and weight.dim() == 5 and weight.shape[1] != self.cfg.out_channels:
-            found = {3: "paint", 6: "warp"}.get(int(weight.shape[1]), f"{weight.shape[1]}-channel")
-            check_output(self.cfg.output, found, "the state dict")
+            kinds = [k.name for k in OUTPUT_KINDS.values() if k.channels == int(weight.shape[1])]
+            check_output(self.cfg.output, " or ".join(kinds) or f"{weight.shape[1]}-channel", "the state dict")
         return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     def sample_noise(self, batch: int, generator: torch.Generator | None = None,

@@ -26,6 +26,7 @@ from ..device import resolve_device, resolve_precision
 from ..models.config import ModelConfig
 from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
 from ..models.generator import Generator
+from ..models.outputs import output_kind
 from .checkpoint import load_checkpoint, model_config_of, random_streams_of, restore_rng_states, save_checkpoint
 from .config import TrainConfig
 from .distributed import (check_global_batch, check_same_device_type, init_distributed, mean_over_ranks, share_of,
@@ -106,7 +107,7 @@ class Trainer:
         check_global_batch(cfg.batch_size, self.ranks)
         check_same_device_type(self.device, self.ranks)
         self.precision = resolve_precision(cfg.precision, self.device)  # 'auto': bf16 only where it is native
-        if cfg.paint_penalty > 0 and model_cfg.output != "warp":
+        if cfg.paint_penalty > 0 and not output_kind(model_cfg.output).moves_pixels:
             raise ValueError(f"paint_penalty={cfg.paint_penalty} needs a warp generator (ModelConfig(output='warp'), "
                              f"--output warp), but this model is '{model_cfg.output}': a paint generator has no mask "
                              "to penalise; drop --paint-penalty or train with --output warp")

@@ -1,5 +1,7 @@
 """A student's own photo: the face is found and cropped before generation (Haar cascade), with a clear
 fallback when there is none."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -107,3 +109,17 @@ def test_the_crop_constants_are_the_committed_measurement():
     measured = json.loads((Path(__file__).parents[1] / "docs/results/crop_alignment.json").read_text())["measured"]
     assert FACE_BOX_EYE_Y == round(measured["eye_row_in_box"]["mean"], 3)
     assert FACE_BOX_MOUTH_Y == round(measured["mouth_row_in_box"]["mean"], 3)
+
+
+def test_a_non_face_the_haar_cascade_boxes_gets_the_centre_square_and_says_so():
+    """tests/data/haar_false_face.png fools the Haar cascade alone; the face check (ONet) rejects the box."""
+    from imaginator_lite.data.importers.video_io import detect_face_rect
+    from imaginator_lite.generation.photos import prepare_photo, read_photo
+
+    data = Path(__file__).parent / "data"
+    assert detect_face_rect(read_photo(data / "haar_false_face.png")) is not None
+    prepared = prepare_photo(data / "haar_false_face.png", 32)
+    assert not prepared.face_found and prepared.box == (0, 0, 256, 256)
+    assert "no face found" in prepared.message and "not a face" in prepared.message
+    real = prepare_photo(data / "astronaut_256.jpg", 32)
+    assert real.face_found and real.message.startswith("face found")

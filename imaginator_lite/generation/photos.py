@@ -1,6 +1,6 @@
 """Photos, read, found and cropped. `load_image`: an image file as the generator's input, centre-cropped.
 `prepare_photo`: a real photo as the generator's input: find the face with OpenCV's bundled Haar cascade (the face tracker
-the converters use), crop a square around it and resize it to the model's size. Without a face in the photo
+the converters use), confirmed by a second, independent face check (MTCNN's ONet, data/importers/face_check.py), crop a square around it and resize it to the model's size. Without a face in the photo
 it falls back to the centre square and says so: a whole portrait shrunk to 32x32 leaves the face a few pixels
 wide, and the label changes the clip less (notebook 06 measures it).
 
@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..data.importers.video_io import (Box, center_box, crop_resize, detect_face_box, detect_face_rect,
-                                       face_detector_problem, square_box)
+from ..data.importers.face_check import face_probability, FACE_THRESHOLD
+from ..data.importers.video_io import (Box, center_box, crop_resize, detect_face_rect, face_detector_problem,
+                                       square_box)
 
 __all__ = ["PreparedPhoto", "read_photo", "check_image_path", "load_image", "rgb_to_tensor", "to_rgb8", "prepare_photo", "plot_photo_crop",
            "is_face_model", "sample_photos", "aligned_face_box", "FACE_BOX_EYE_Y", "FACE_BOX_MOUTH_Y"]
@@ -160,17 +161,24 @@ def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, cro
     size and the least size in the message: upsampling a 16-pixel photo to the model's 32 invents the detail."""
     photo = read_photo(source)
     least = int(size if least is None else least)
-    box, found = None, False
+    box, found, rejected = None, False, None
     if crop_face:
         problem = face_detector_problem()
         if problem is None:
             rect = detect_face_rect(photo)
-            found = rect is not None
+            if rect is not None:  # a second opinion: the Haar cascade alone boxes suits and curtains too
+                probability = face_probability(photo, rect)
+                found = probability >= FACE_THRESHOLD
+                rejected = None if found else probability
             if found:
-                box = aligned_face_box(rect, photo.shape) if align else detect_face_box(photo, enlarge=enlarge)
+                x, y, w, h = rect
+                box = (aligned_face_box(rect, photo.shape) if align
+                       else square_box(x + w / 2, y + h / 2, max(w, h) * enlarge, photo.shape))
         message = (("face found: cropped a square with its eyes and mouth where the drawn faces have theirs" if align
                     else "face found: cropped a square around it") if found else
                    f"no face found ({problem})" if problem else
+                   f"no face found: the face detector's box was not a face (face check {rejected:.2f} < "
+                   f"{FACE_THRESHOLD}); used the centre square instead" if rejected is not None else
                    "no face found in the photo: used the centre square instead (a frontal, well-lit face works best)")
     else:
         message = "face crop off: used the centre square of the photo"

@@ -33,12 +33,12 @@ SUPERSAMPLE = 2
 #: squint = cheek raise under the eyes. Magnitudes keep the deformation's Jacobian determinant within about
 #: [0.55, 1.8] (tests/test_textured_faces.py measures it): a real face stretches, it does not fold.
 _APEX_MOTION: dict[str, dict[str, float]] = {
-    "sadness":   dict(eye=0.85, brow_in=0.05, brow_out=-0.02, width=0.95, lift=-0.045, open=0.0, upper=0.0, squint=0.0),
-    "anger":     dict(eye=0.75, brow_in=-0.05, brow_out=0.015, width=0.88, lift=-0.015, open=0.0, upper=0.0, squint=0.01),
-    "surprise":  dict(eye=1.35, brow_in=0.05, brow_out=0.05, width=0.85, lift=0.0, open=0.07, upper=0.01, squint=0.0),
-    "disgust":   dict(eye=0.65, brow_in=-0.03, brow_out=-0.01, width=0.92, lift=-0.01, open=0.01, upper=0.035, squint=0.02),
-    "happiness": dict(eye=0.80, brow_in=0.01, brow_out=0.01, width=1.18, lift=0.05, open=0.02, upper=0.0, squint=0.025),
-    "fear":      dict(eye=1.3, brow_in=0.05, brow_out=0.03, width=1.15, lift=-0.02, open=0.04, upper=0.0, squint=0.0),
+    "sadness":   dict(eye=0.8, brow_in=0.08, brow_out=-0.03, width=0.92, lift=-0.07, open=0.0, upper=0.0, squint=0.0),
+    "anger":     dict(eye=0.7, brow_in=-0.08, brow_out=0.02, width=0.85, lift=-0.025, open=0.0, upper=0.0, squint=0.015),
+    "surprise":  dict(eye=1.45, brow_in=0.08, brow_out=0.08, width=0.8, lift=0.0, open=0.09, upper=0.015, squint=0.0),
+    "disgust":   dict(eye=0.6, brow_in=-0.045, brow_out=-0.015, width=0.9, lift=-0.015, open=0.015, upper=0.05, squint=0.03),
+    "happiness": dict(eye=0.75, brow_in=0.015, brow_out=0.015, width=1.28, lift=0.08, open=0.03, upper=0.0, squint=0.04),
+    "fear":      dict(eye=1.4, brow_in=0.08, brow_out=0.04, width=1.22, lift=-0.03, open=0.06, upper=0.0, squint=0.0),
 }
 
 
@@ -67,30 +67,30 @@ def expression_flow(face: dict, expression: str, x: np.ndarray, y: np.ndarray) -
     cx, ey, ex = face["cx"], face["eye_y"], face["eye_dx"]
     dx = np.zeros(np.broadcast(x, y).shape, np.float64)
     dy = np.zeros_like(dx)
-    eye_sx, eye_sy = face["eye_rx"] * 1.3, face["eye_ry"] * 2.2
+    eye_sx, eye_sy = face["eye_rx"] * 1.4, face["eye_ry"] * 2.8
     brow_y = ey - face["eye_ry"] - face["brow_gap"]
     for side in (-1.0, 1.0):
         exc = cx + side * ex
         # eye opening e: the neutral content at ey + (y - ey) / e shows at y (e > 1 opens)
         dy += (y - ey) * (1.0 / m["eye"] - 1.0) * _gauss(x, y, exc, ey, eye_sx, eye_sy)
         # brows: content moves up by `raise` (sample below it), inner and outer halves apart
-        inner = _gauss(x, y, exc - side * 0.5 * face["brow_len"], brow_y, 0.55 * face["brow_len"], 0.12 * k)
-        outer = _gauss(x, y, exc + side * 0.6 * face["brow_len"], brow_y, 0.55 * face["brow_len"], 0.12 * k)
+        inner = _gauss(x, y, exc - side * 0.5 * face["brow_len"], brow_y, 0.65 * face["brow_len"], 0.2 * k)
+        outer = _gauss(x, y, exc + side * 0.6 * face["brow_len"], brow_y, 0.65 * face["brow_len"], 0.2 * k)
         dy += k * (m["brow_in"] * inner + m["brow_out"] * outer)
         # cheeks rise under the eyes (a squint)
-        dy += k * m["squint"] * _gauss(x, y, exc, ey + 0.16 * k, 0.12 * k, 0.07 * k)
+        dy += k * m["squint"] * _gauss(x, y, exc, ey + 0.17 * k, 0.14 * k, 0.09 * k)
     my, mw = face["mouth_y"], face["mouth_w"]
-    mouth = _gauss(x, y, cx, my, 1.25 * mw, 0.16 * k)
+    mouth = _gauss(x, y, cx, my, 1.3 * mw, 0.2 * k)
     # mouth width w about its centre; corners lift by `lift` along u^2 (u = -1 .. 1 across the mouth)
     dx += (x - cx) * (1.0 / m["width"] - 1.0) * mouth
     u = np.clip((x - cx) / mw, -1.6, 1.6)
     dy += k * m["lift"] * u * u * mouth
     # the jaw drops by `open` below the mouth line and the upper lip rises by `upper`: a smooth step across the
     # line stretches the lips apart (the dark line widens) instead of tearing them
-    across = np.tanh((y - my) / (0.08 * k))
+    across = np.tanh((y - my) / (0.12 * k))
     jaw = _gauss(x, y, cx, my + 0.12 * k, 1.3 * mw, 0.25 * k)
     dy += -k * m["open"] * 0.5 * (1 + across) * jaw
-    dy += k * m["upper"] * 0.5 * (1 - across) * _gauss(x, y, cx, my - 0.05 * k, 1.0 * mw, 0.1 * k)
+    dy += k * m["upper"] * 0.5 * (1 - across) * _gauss(x, y, cx, my - 0.07 * k, 1.1 * mw, 0.15 * k)
     window = _face_window(face, x, y)
     return np.stack([dx * window, dy * window]).astype(np.float32)
 

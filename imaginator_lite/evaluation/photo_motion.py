@@ -14,7 +14,7 @@ from einops import rearrange
 from ..data.synthetic import face_layout
 from ..models.smooth_warp import FACE_ELLIPSE
 from ..models.warp import WarpFields, upsample_fields, warp_image
-from .expression_reader import EXPRESSION_TO_FER, read_expressions
+from .expression_reader import FER_INDEX, read_expressions
 
 #: Rec. 601 luma weights: a frame's brightness, on which sharpness is measured.
 LUMA = (0.299, 0.587, 0.114)
@@ -65,7 +65,7 @@ def painted_change(image: torch.Tensor, fields: WarpFields) -> torch.Tensor:
     A mask below 1 where residual and warp agree changes nothing; this is what a viewer sees painted.
     """
     fields = upsample_fields(fields, tuple(image.shape[-2:]))
-    warped = warp_image(image.float(), fields.flow)
+    warped = warp_image(image.float(), fields.flow, fields.sampling)
     return ((1 - fields.mask) * (fields.residual - warped).abs()).mean(dim=(1, 2, 3, 4))
 
 
@@ -186,7 +186,7 @@ def expression_reading(videos: torch.Tensor, class_names) -> dict[str, object]:
     frame, and whether it comes first among the six expressions on the last frame (neutral left out)."""
     _check_video(videos, "videos")
     names = list(class_names)
-    columns = [EXPRESSION_TO_FER[name] for name in names]
+    columns = [FER_INDEX[name] for name in names]
     first = read_expressions(reader_view(videos[:, :, 0]))[:, columns]            # (L, 6)
     last = read_expressions(reader_view(videos[:, :, -1]))[:, columns]
     own = torch.arange(len(names))

@@ -37,6 +37,15 @@ def label_videos(G, photo: torch.Tensor, seed: int = 0) -> tuple[torch.Tensor, A
     return G(small, z, labels).float().cpu(), None
 
 
+@torch.no_grad()
+def noise_effect(G, photo: torch.Tensor, seeds: int = 6) -> float:
+    """How much the noise changes a clip: per label, the standard deviation over `seeds` noises (seeds 0..) of its
+    video of one photo (3, H, W), averaged over labels, channels, pixels and the frames after the first; the same
+    units as photo_motion.label_effect (which takes one noise and every label)."""
+    per_seed = torch.stack([label_videos(G, photo, seed)[0] for seed in range(seeds)])   # (seeds, L, 3, T, H, W)
+    return float(per_seed[:, :, :, 1:].float().std(dim=0).mean())
+
+
 def photo_report(G, photo: torch.Tensor, seed: int = 0, read: bool = False) -> dict[str, Any]:
     """The measures of one model on one photo (3, H, W), all six labels from one noise:
     sharpness (at the photo's size; the photo's own too), kept detail = sharpness / the photo's, motion amount,
@@ -103,3 +112,36 @@ def drawn_faces_report(G, identities, seed: int) -> dict[str, Any]:
             "true_clips": {"motion": round(float(motion_energy(true).mean()), 6),
                            "motion_concentration": {k: round(float(v.mean()), 6)
                                                     for k, v in motion_concentration(true).items()}}}
+
+
+#: The measures of issue 29's goals per photo, with their goal: background change outside the face ellipse over
+#: inside (at most 0.25), fold share (0), squash share (at most 0.01), kept detail (at least 0.9), the share of
+#: labels that a real-face reader puts first on the last frame (at least 0.5) and whose probability rises.
+PHOTO_GOALS = {"background_ratio": ("<=", 0.25), "fold_share": ("<=", 0.0), "squash_share": ("<=", 0.01),
+               "kept_detail": (">=", 0.9), "reads_first": (">=", 0.5), "rises": (">=", 1.0),
+               "label_over_noise": (">", 1.0)}
+
+
+def photo_goals(G, photos: dict[str, torch.Tensor], seed: int = 0) -> dict[str, Any]:
+    """Issue 29's goal measures of one model on named photo crops (3, H, W): per photo and their mean, each beside
+    PHOTO_GOALS. reads_first: share of labels the reader puts first among the six on the last frame; rises: share
+    of labels whose probability rises from the first frame to the last; label_over_noise: label effect / noise
+    effect. A paint model has no flow: its fold and squash shares are None."""
+    per_photo = {}
+    for name, crop in photos.items():
+        r = photo_report(G, crop, seed, read=True)
+        reading = r["reading"]
+        labels = list(reading["p_first"])
+        per_photo[name] = {
+            "size": r["size"], "background_ratio": r["background_change"]["ratio"],
+            "fold_share": r.get("fold_share"), "squash_share": r.get("squash_share"),
+            "squash_share_by_label": r.get("squash_share_by_label"),
+            "flow_outside_px": r.get("flow_px", {}).get("outside"), "flow_inside_px": r.get("flow_px", {}).get("inside"),
+            "kept_detail": r["kept_detail"], "label_effect": r["label_effect"],
+            "label_over_noise": r["label_effect"] / max(noise_effect(G, crop), 1e-12),
+            "reads_first": sum(reading["first_on_last"].values()) / len(labels),
+            "rises": sum(reading["p_last"][k] > reading["p_first"][k] for k in labels) / len(labels),
+            "reading": reading}
+    keys = [k for k in PHOTO_GOALS if all(per_photo[p][k] is not None for p in per_photo)]
+    mean = {k: sum(per_photo[p][k] for p in per_photo) / len(per_photo) for k in keys}
+    return {"photos": per_photo, "mean": mean, "goals": {k: list(v) for k, v in PHOTO_GOALS.items()}}

@@ -68,9 +68,9 @@ def plot_warp_anatomy(photo: torch.Tensor, fields: WarpFields, label: str, frame
     image = photo.float()[None]
     t = frame % fields.flow.shape[2]
     one = WarpFields(flow=fields.flow[:1, :, t:t + 1], mask=fields.mask[:1, :, t:t + 1],
-                     residual=fields.residual[:1, :, t:t + 1])
+                     residual=fields.residual[:1, :, t:t + 1], sampling=fields.sampling)
     fields = upsample_fields(one, tuple(photo.shape[-2:]))
-    warped = warp_image(image, fields.flow)[0, :, 0]
+    warped = warp_image(image, fields.flow, fields.sampling)[0, :, 0]
     painted = (1 - fields.mask)[0, 0, 0]
     residual = fields.residual[0, :, 0]
     final = torch.lerp(residual, warped, fields.mask[0, :, 0])
@@ -101,8 +101,8 @@ def plot_painted_maps(photo: torch.Tensor, fields_by_model: Mapping[str, WarpFie
     for name, fields in fields_by_model.items():
         t = frame % fields.flow.shape[2]
         f = upsample_fields(WarpFields(flow=fields.flow[:, :, t:t + 1], mask=fields.mask[:, :, t:t + 1],
-                                       residual=fields.residual[:, :, t:t + 1]), size)
-        warped = warp_image(photo.float()[None].expand(len(labels), -1, -1, -1), f.flow)
+                                       residual=fields.residual[:, :, t:t + 1], sampling=fields.sampling), size)
+        warped = warp_image(photo.float()[None].expand(len(labels), -1, -1, -1), f.flow, f.sampling)
         final = torch.lerp(f.residual, warped, f.mask)
         rows.append((name, final[:, :, 0], (final - warped)[:, :, 0].abs().mean(1)))
     vmax = max(float(change.max()) for _, _, change in rows)

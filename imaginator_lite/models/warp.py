@@ -40,11 +40,13 @@ LAST_LAYER_INIT_SCALE = 0.1
 @dataclass
 class WarpFields:
     """A warp generator's per-frame fields: flow (B,2,T,h,w) normalised offsets (x, y), mask (B,1,T,h,w) in (0,1),
-    residual (B,3,T,h,w) in [-1,1]."""
+    residual (B,3,T,h,w) in [-1,1]; sampling: how the image is looked up ('bilinear', or 'bicubic', which keeps
+    more of a photo's detail at fractional offsets)."""
 
     flow: torch.Tensor
     mask: torch.Tensor
     residual: torch.Tensor
+    sampling: str = "bilinear"
 
     @property
     def size(self) -> tuple[int, int]:
@@ -63,11 +65,12 @@ def pixels_to_flow(pixels_xy: tuple[float, float], height: int, width: int) -> t
     return 2.0 * pixels_xy[0] / width, 2.0 * pixels_xy[1] / height
 
 
-def warp_image(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+def warp_image(image: torch.Tensor, flow: torch.Tensor, sampling: str = "bilinear") -> torch.Tensor:
     """Warp one image per clip by a flow per frame.
 
     image (B, C, H, W), flow (B, 2, T, H, W) in normalised units (x, y) -> video (B, C, T, H, W), where
-    frame t at pixel p is the image bilinearly sampled at p + flow[:, :, t, p] (border padding).
+    frame t at pixel p is the image sampled (bilinear, or bicubic clamped to the image's range) at
+    p + flow[:, :, t, p] (border padding).
     """
     if image.dim() != 4 or flow.dim() != 5 or flow.shape[1] != 2:
         raise ValueError(f"warp_image needs image (B, C, H, W) and flow (B, 2, T, H, W); got {tuple(image.shape)} "
@@ -79,18 +82,21 @@ def warp_image(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     grid = identity_grid(h, w, flow.device, flow.dtype) + rearrange(flow, "b xy t h w -> b t h w xy")
     frames = F.grid_sample(repeat(image.to(flow.dtype), "b c h w -> (b t) c h w", t=t),
                            rearrange(grid, "b t h w xy -> (b t) h w xy"),
-                           mode="bilinear", padding_mode="border", align_corners=False)
+                           mode=sampling, padding_mode="border", align_corners=False)
+    if sampling == "bicubic":  # cubic weights overshoot at edges: keep the frames in the image's range
+        frames = frames.clamp(float(image.min()), float(image.max()))
     return rearrange(frames, "(b t) c h w -> b c t h w", b=b)
 
 
-def compose(image: torch.Tensor, flow: torch.Tensor, mask: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+def compose(image: torch.Tensor, flow: torch.Tensor, mask: torch.Tensor, residual: torch.Tensor,
+            sampling: str = "bilinear") -> torch.Tensor:
     """frame = mask * warp(image, flow) + (1 - mask) * residual.
 
     image (B, 3, H, W) in [-1, 1]; flow (B, 2, T, H, W); mask (B, 1, T, H, W) in [0, 1]; residual (B, 3, T, H, W)
     in [-1, 1] -> video (B, 3, T, H, W) in [-1, 1] (a convex mix of two things in [-1, 1]). torch.lerp computes
     it as warped - (warped - residual) * (1 - mask) where mask >= 0.5, so mask 1 gives the warped image exactly.
     """
-    return torch.lerp(residual, warp_image(image, flow), mask)
+    return torch.lerp(residual, warp_image(image, flow, sampling), mask)
 
 
 def fields_from_output(raw: torch.Tensor, max_flow: float = MAX_FLOW) -> WarpFields:
@@ -129,10 +135,11 @@ def upsample_fields(fields: WarpFields, size: int | tuple[int, int]) -> WarpFiel
                                align_corners=False)
         return rearrange(frames, "(b t) c h w -> b c t h w", b=b)
 
-    return WarpFields(flow=up(fields.flow), mask=up(fields.mask), residual=up(fields.residual))  # convex: ranges kept
+    return WarpFields(flow=up(fields.flow), mask=up(fields.mask), residual=up(fields.residual),  # convex: ranges kept
+                      sampling=fields.sampling)
 
 
 def apply_fields(image: torch.Tensor, fields: WarpFields) -> torch.Tensor:
     """Apply (possibly low-resolution) fields to an image of any size: image (B, 3, H, W) -> video (B, 3, T, H, W)."""
     fields = upsample_fields(fields, tuple(image.shape[-2:]))
-    return compose(image, fields.flow, fields.mask, fields.residual)
+    return compose(image, fields.flow, fields.mask, fields.residual, fields.sampling)

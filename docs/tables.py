@@ -612,12 +612,12 @@ def crop_alignment() -> str:
 
 @block
 def warp_card_sentence() -> str:
-    """docs/paint_vs_warp.md: how faces-warp was trained, against faces, from the two cards."""
-    w, p = card("faces-warp"), card("faces")
+    """docs/paint_vs_warp.md: how faces-free-warp was trained, against faces, from the two cards."""
+    w, p = card("faces-free-warp"), card("faces")
     t, tp = w["train_config"], p["train_config"]
     same = all(t[k] == tp[k] for k in ("steps", "batch_size", "lr", "precision")) and w["data"] == p["data"]
     held = w["held_out"]
-    return (f"`faces-warp` was trained {'like' if same else 'unlike'} `faces`: {w['data']['identities']} identities "
+    return (f"`faces-free-warp` was trained {'like' if same else 'unlike'} `faces`: {w['data']['identities']} identities "
             f"of seed {w['data']['seed']}, {w['steps']:,} steps of batch {t['batch_size']}, lr {t['lr']:g}, "
             f"{t['precision']}, with the warp output and a paint penalty of {t['paint_penalty']:g} "
             f"(`{w['command']}`). On its card it is scored on {held['clips']} clips of seed {held['seed']}: "
@@ -627,13 +627,13 @@ def warp_card_sentence() -> str:
 
 @block
 def warp_held_out() -> str:
-    """docs/paint_vs_warp.md and shipped_models.md: faces against faces-warp on two held-out seeds, same judge."""
+    """docs/paint_vs_warp.md and shipped_models.md: faces against faces-free-warp on two held-out seeds, same judge."""
     data = paint_vs_warp()["held_out"]
     cols = JUDGED + REPORTED
     out = []
     for key, entry in data.items():
         seed = key.replace("seed", "")
-        for name in ("faces", "faces-warp"):
+        for name in ("faces", "faces-free-warp"):
             out.append(metric_row(f"**{name}** (seed {seed}) {'PASS' if entry[name]['passed'] else 'FAIL'}",
                                   entry[name]["model"], cols))
         out.append([f"best baseline per column (seed {seed})"]
@@ -644,8 +644,8 @@ def warp_held_out() -> str:
 def _photos_table(reports: dict) -> list[list]:
     rows = []
     for name in paint_vs_warp()["photos"]:
-        p, w = reports["faces"]["photos"][name], reports["faces-warp"]["photos"][name]
-        for model, r in (("faces (paint)", p), ("faces-warp", w)):
+        p, w = reports["faces"]["photos"][name], reports["faces-free-warp"]["photos"][name]
+        for model, r in (("faces (paint)", p), ("faces-free-warp", w)):
             conc = r["motion_concentration"]
             rows.append([f"{name}, {model}", f"{r['size']} px", f"{r['kept_detail']:.4f}",
                          f"{r['sharpness'] / p['sharpness']:.0f}x" if r is w else "1x",
@@ -659,13 +659,13 @@ def warp_photos() -> str:
     """docs/paint_vs_warp.md: the shipped paint and warp models on the two sample photos, and on drawn faces."""
     m = paint_vs_warp()
     out = _photos_table(m["shipped"])
-    for name in ("faces", "faces-warp"):
+    for name in ("faces", "faces-free-warp"):
         d = m["shipped"][name]["drawn_faces"]
         conc = d["model"]["motion_concentration"]
         out.append([f"drawn faces (mean of {d['faces']}), {name}", "32 px", "", "",
                     f"{conc['eyes and brows']:.1f} / {conc['mouth']:.1f} / {conc['elsewhere']:.2f}",
                     f"{d['model']['motion']:.4f}", f"{d['model']['label_effect']:.4f}"])
-    true = m["shipped"]["faces-warp"]["drawn_faces"]["true_clips"]
+    true = m["shipped"]["faces-free-warp"]["drawn_faces"]["true_clips"]
     tc = true["motion_concentration"]
     out.append(["drawn faces, the true clips", "32 px", "", "",
                 f"{tc['eyes and brows']:.1f} / {tc['mouth']:.1f} / {tc['elsewhere']:.3f}", f"{true['motion']:.4f}", ""])

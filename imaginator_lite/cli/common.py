@@ -5,13 +5,14 @@ import argparse
 
 
 def add_generator_flags(parser: argparse.ArgumentParser) -> None:
-    """--checkpoint CKPT | --pretrained faces|actions|faces-warp, and --device."""
+    """--checkpoint CKPT | --pretrained faces|actions|faces-warp|faces-free-warp, and --device."""
     from ..pretrained import PRETRAINED
 
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--checkpoint", help="our checkpoint or an official generator .pth")
     which.add_argument("--pretrained", choices=PRETRAINED, help="a model shipped with the package (faces-warp: "
-                       "the warp output, which animates a photo at its own resolution)")
+                       "textured faces and a thin-plate-spline warp, which animates a photo at its own resolution; "
+                       "faces-free-warp: the earlier free-flow warp on drawn faces)")
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda (default auto)")
 
 
@@ -21,6 +22,6 @@ def load_generator_from_args(args: argparse.Namespace):
         from ..pretrained import load_pretrained, model_card
         return load_pretrained(args.pretrained, args.device), f"pretrained '{args.pretrained}'", model_card(args.pretrained)
     if not args.checkpoint:
-        raise ValueError("give --checkpoint CKPT or --pretrained faces|actions|faces-warp")
+        raise ValueError("give --checkpoint CKPT or --pretrained faces|actions|faces-warp|faces-free-warp")
     from ..training.checkpoint import load_generator
     return load_generator(args.checkpoint, args.device), str(args.checkpoint), None

@@ -5,8 +5,9 @@ conditional accuracy) ship here too: `judges.load_judge("faces")`.
 
 `load_pretrained("faces")` (synthetic facial expressions) or `load_pretrained("actions")`
 (synthetic Weizmann-like actions): the `small` preset, 16 frames of 32x32. `load_pretrained("faces-warp")`:
-the same data and recipe with the warp output (models/warp.py) and a paint penalty; it animates a photo at the
-photo's resolution (G.animate). Each card records the
+trained on textured faces (data/textured_faces.py) with the thin-plate-spline output (models/smooth_warp.py) and a
+paint penalty; it animates a photo at the photo's resolution (G.animate) without tearing it or moving its
+background. `"faces-free-warp"`: the earlier warp model (drawn faces, a free flow), kept for the comparison. Each card records the
 exact command that trained it, the code commit, the data seed, the losses of its first logged
 steps (for provenance) and its held-out metrics next to the baselines. Nothing is downloaded.
 """
@@ -20,9 +21,9 @@ import torch
 
 from ..atomic import sha256_of
 
-PRETRAINED = ("faces", "actions", "faces-warp")
+PRETRAINED = ("faces", "actions", "faces-warp", "faces-free-warp")
 #: The synthetic domain each shipped model was trained on (its data, its judge, its labels).
-SYNTHETIC_KIND = {"faces": "faces", "actions": "actions", "faces-warp": "faces"}
+SYNTHETIC_KIND = {"faces": "faces", "actions": "actions", "faces-warp": "textured-faces", "faces-free-warp": "faces"}
 HERE = Path(__file__).resolve().parent
 
 
@@ -66,7 +67,7 @@ def model_card(name: str) -> dict[str, Any]:
 
 
 def load_pretrained(name: str, device: str | torch.device = "cpu", verify: bool = True) -> torch.nn.Module:
-    """The shipped Generator `name` ('faces', 'actions' or 'faces-warp') in eval mode; verify: check the card's
+    """The shipped Generator `name` (one of PRETRAINED) in eval mode; verify: check the card's
     sha256."""
     from ..device import resolve_device
     from ..models.config import ModelConfig

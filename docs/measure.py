@@ -9,8 +9,13 @@
                                        where the old and the aligned crop put them: docs/results/crop_alignment.json
     python docs/measure.py trials      the paint-penalty weights tried on the tour's seed 0 (runs/trials/penalty-W,
                                        trained with the tour's recipe): docs/results/paint_penalty_trials.json
+    python docs/measure.py face_check  the second opinion on the Haar cascade's face boxes (MTCNN's ONet) over the
+                                       course's real frames and a non-face that fools Haar: docs/results/face_check.json
+    python docs/measure.py real_faces  issue 29's measures on the sample photos (tearing, background, detail, the
+                                       real-face reader) for the still photo, faces-free-warp and faces-warp, and
+                                       both models on drawn and textured held-out faces: notebooks/results/real_faces.json
     python docs/measure.py photos      paint against warp on the sample photos and on drawn faces (the shipped
-                                       faces and faces-warp), and the painted share of the study's warp runs
+                                       faces and faces-free-warp, the warp model before issue 29), and the painted share of the study's warp runs
                                        without and with the paint penalty: notebooks/results/paint_vs_warp.json
                                        and its figures (notebook 07 reads them)
 
@@ -197,13 +202,9 @@ def _rounded_report(report: dict) -> dict:
 
 def _sample_crops() -> dict:
     """name -> the aligned face crop of each sample photo at its own side, at most 256 px ((3, H, W) in [-1, 1])."""
-    from imaginator_lite.generation.photos import prepare_photo, sample_photos
+    from imaginator_lite.generation.photos import sample_photo_crops
 
-    crops = {}
-    for sample in sample_photos():
-        prepared = prepare_photo(sample.photo, 32)
-        crops[sample.name] = prepared.at(min(prepared.side, 256))
-    return crops
+    return sample_photo_crops()
 
 
 def photos() -> None:
@@ -218,7 +219,7 @@ def photos() -> None:
     crops = _sample_crops()
     test_ids = split_identities(defaults.SYNTHETIC_IDENTITIES, seed=defaults.HELD_OUT_SEED)["test"][:6]
     shipped = {}
-    for name in ("faces", "faces-warp"):
+    for name in ("faces", "faces-free-warp"):
         G = load_pretrained(name)
         shipped[name] = {"photos": {p: _rounded_report(photo_report(G, crop)) for p, crop in crops.items()},
                          "drawn_faces": drawn_faces_report(G, test_ids, defaults.HELD_OUT_SEED)}
@@ -233,7 +234,7 @@ def photos() -> None:
         store = SyntheticData.for_model(load_pretrained("faces").cfg, "faces", defaults.SYNTHETIC_IDENTITIES,
                                         seed).store(defaults.DATA_ROOT, progress=False)
         entry = {}
-        for name in ("faces", "faces-warp"):
+        for name in ("faces", "faces-free-warp"):
             ev = evaluate_run(load_pretrained(name), store, seed=seed, progress=False)
             entry[name] = {"passed": ev["passed"], "model": rounded(ev["results"]["model"])}
         entry["baselines"] = {b: rounded(r) for b, r in ev["results"].items() if b != "model"}
@@ -300,9 +301,69 @@ def trials() -> None:
                                              "command": "python docs/measure.py trials"})
 
 
+def face_check() -> None:
+    """How often the face check agrees with the Haar cascade: every sample photo, every carphone frame, and the
+    non-face of tests/data/haar_false_face.png."""
+    from imaginator_lite.data.importers.face_check import FACE_THRESHOLD, face_check_report
+    from imaginator_lite.data.importers.packaged_videos import carphone_path
+    from imaginator_lite.data.importers.video_io import iter_video_frames
+    from imaginator_lite.generation.photos import read_photo, sample_photos
+
+    photos = [s.photo for s in sample_photos() if not s.name.startswith("carphone")]
+    frames = list(iter_video_frames(carphone_path()))
+    real = face_check_report(photos + frames)
+    real.pop("per_frame", None)
+    false = face_check_report([read_photo(Path(__file__).resolve().parents[1] / "tests/data/haar_false_face.png")])
+    false.pop("per_frame", None)
+    update("face_check", "measured", {"threshold": FACE_THRESHOLD, "real_faces": {"frames": len(photos) + len(frames),
+                                      "sources": "the sample photos but carphone, and every carphone frame", **real},
+                                      "false_face": {"source": "tests/data/haar_false_face.png", **false},
+                                      "machine": machine(), "command": "python docs/measure.py face_check"})
+
+
+def _round_all(value):
+    if isinstance(value, dict):
+        return {k: _round_all(v) for k, v in value.items()}
+    return round(value, 6) if isinstance(value, float) else value
+
+
+def real_faces() -> None:
+    """Issue 29's goal measures on the sample photos for the still photo (what the reader reads with no motion),
+    faces-free-warp (before) and faces-warp (after); both on held-out drawn faces (seed 11: SSIM against every
+    baseline) and faces-warp on held-out textured faces."""
+    from imaginator_lite import load_pretrained
+    from imaginator_lite.evaluation.photo_motion import expression_reading
+    from imaginator_lite.generation.compare import photo_goals
+    from imaginator_lite.labels import EXPRESSIONS
+    from imaginator_lite.pipeline import SyntheticData, evaluate_run
+
+    crops = _sample_crops()
+    still = {}
+    for name, crop in crops.items():  # the still photo as a 2-frame clip per label: first = last
+        reading = expression_reading(crop[None, :, None].expand(len(EXPRESSIONS), -1, 2, -1, -1), EXPRESSIONS)
+        still[name] = {"reads_first": sum(reading["first_on_last"].values()) / len(EXPRESSIONS), "reading": reading}
+    models = {name: photo_goals(load_pretrained(name), crops) for name in ("faces-free-warp", "faces-warp")}
+    held_out = {}
+    for kind in ("faces", "textured-faces"):
+        store = SyntheticData("faces" if kind == "faces" else kind, 80, 32, 16, WARP_HELD_OUT_SEED).store(
+            "runs/data", progress=False)
+        entry = {}
+        for name in ("faces-free-warp", "faces-warp"):
+            ev = evaluate_run(load_pretrained(name), store, seed=WARP_HELD_OUT_SEED, progress=False)
+            entry[name] = {"passed": ev["passed"], "model": rounded(ev["results"]["model"])}
+        entry["baselines"] = {b: rounded(r) for b, r in ev["results"].items() if b != "model"}
+        entry.update(clips=ev["clips"], judge=ev["judge"])
+        held_out[kind] = entry
+    update("real_faces", "measured", _round_all({
+        "photos": {p: {"size": int(c.shape[-1])} for p, c in crops.items()}, "still": still, "models": models,
+        "held_out": {"seed": WARP_HELD_OUT_SEED, **held_out}, "noise_seed": 0, "machine": machine(),
+        "command": "python docs/measure.py real_faces"}), NOTEBOOK_RESULTS)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    jobs = {"baselines": baselines, "tour": tour, "crop": crop, "photos": photos, "trials": trials}
+    jobs = {"baselines": baselines, "tour": tour, "crop": crop, "photos": photos, "trials": trials,
+            "face_check": face_check, "real_faces": real_faces}
     parser.add_argument("what", choices=list(jobs))
     args = parser.parse_args()
     sys.exit(jobs[args.what]())

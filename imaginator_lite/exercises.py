@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Any
 
 import torch
@@ -796,3 +796,92 @@ def check_warp(student_fn: Callable) -> None:
                        (swapped, "x and y are swapped: flow channel 0 is x (along the width), channel 1 is y.")],
              success=f"{name} equals the library's warp_image, and a one-pixel flow moves the picture by exactly one "
                      "pixel")
+
+
+def flow_gradient(image: torch.Tensor, flow: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The gradient of the L1 loss mean |warp(image, flow) - target| with respect to the flow, (B, 2, T, H, W):
+    notebook 07's exercise 7.4 (what a reconstruction loss tells a warp about where to move each pixel)."""
+    from .models.warp import warp_image
+
+    with torch.enable_grad():
+        flow = flow.detach().clone().requires_grad_(True)
+        (warp_image(image, flow) - target).abs().mean().backward()
+    return flow.grad
+
+
+def _with_grad(fn: Callable) -> Callable:
+    """fn run with autograd on (the checks compare outputs under torch.no_grad), keeping its name for messages."""
+    @wraps(fn)
+    def run(*args):
+        with torch.enable_grad():
+            return fn(*args)
+    return run
+
+
+def check_flow_gradient(student_fn: Callable) -> None:
+    """student_fn(image (B, 3, H, W), flow (B, 2, T, H, W), target (B, 3, T, H, W)) -> d L1 / d flow."""
+    from .models.warp import pixels_to_flow, warp_image
+
+    name = _name(student_fn)
+    g = torch.Generator().manual_seed(0)
+    flat = torch.full((1, 3, 16, 16), 0.3)
+    texture = torch.rand(1, 3, 16, 16, generator=g) * 2 - 1
+    shift = torch.zeros(1, 2, 2, 16, 16)
+    shift[:, 0] = pixels_to_flow((0.5, 0.0), 16, 16)[0]
+    inputs = [("on a flat patch", (flat, torch.zeros_like(shift), warp_image(flat, shift))),
+              ("on a textured patch", (texture, torch.zeros_like(shift), warp_image(texture, shift)))]
+
+    @_with_grad
+    def wrt_image(image, flow, target):
+        image = image.detach().clone().requires_grad_(True)
+        (warp_image(image, flow) - target).abs().mean().backward()
+        return image.grad
+
+    @_with_grad
+    def squared(image, flow, target):
+        flow = flow.detach().clone().requires_grad_(True)
+        ((warp_image(image, flow) - target) ** 2).mean().backward()
+        return flow.grad
+
+    _compare(_with_grad(student_fn), _cases(flow_gradient, inputs), layout="(B, 2, T, H, W), like the flow",
+             shape_hint="return flow.grad: the gradient has the flow's shape.",
+             hint="make the flow a leaf that needs a gradient (flow = flow.clone().requires_grad_(True)), compute "
+                  "loss = (warp_image(image, flow) - target).abs().mean(), call loss.backward() and return flow.grad.",
+             mistakes=[(wrt_image, "that is the gradient with respect to the image; the question is what the loss "
+                                   "tells the flow: differentiate with respect to the flow."),
+                       (squared, "that is the squared error's gradient; the objective's reconstruction term is the "
+                                 "L1 loss, mean |warp - target|.")],
+             atol=1e-6, rtol=1e-4,
+             success=f"{name} equals the library's flow_gradient: on the flat patch it is exactly 0 everywhere (no "
+                     "flow is better than another there), on the textured patch it is not")
+
+
+def check_jacobian_determinant(student_fn: Callable) -> None:
+    """student_fn(flow (B, 2, T, H, W) normalised (x, y)) -> det of the warp p -> p + flow(p), (B, T, H, W)."""
+    from .evaluation.photo_motion import jacobian_determinant
+
+    name = _name(student_fn)
+    g = torch.Generator().manual_seed(0)
+    size = 16
+    c = (2 * torch.arange(size) + 1) / size - 1
+    y, x = torch.meshgrid(c, c, indexing="ij")
+    magnify = torch.stack([-0.5 * x, -0.5 * y])[None, :, None]
+    smooth = torch.nn.functional.avg_pool2d(torch.rand(2, 2, size, size, generator=g), 5, 1, 2)[:, :, None] * 0.2
+    inputs = [("for a 2x magnification (determinant 0.25 everywhere)", (magnify,)),
+              ("for a smooth random flow", (smooth,))]
+
+    def pixel_units(flow):  # differences per pixel, not per normalised unit
+        f = flow.double()
+        dxx, dxy = torch.gradient(f[:, 0], dim=(-1, -2))
+        dyx, dyy = torch.gradient(f[:, 1], dim=(-1, -2))
+        return ((1 + dxx) * (1 + dyy) - dxy * dyx).float()
+
+    _compare(student_fn, _cases(jacobian_determinant, inputs), layout="(B, T, H, W)",
+             shape_hint="one determinant per pixel and frame: drop the flow's channel axis.",
+             hint="with central differences (torch.gradient, spacing 2 / W in x and 2 / H in y, since the flow is in "
+                  "normalised units), det = (1 + dfx/dx) (1 + dfy/dy) - dfx/dy * dfy/dx.",
+             mistakes=[(pixel_units, "the differences are per pixel; the flow is in normalised units, where one "
+                                     "pixel is 2 / W: pass spacing=2 / W (and 2 / H) to torch.gradient.")],
+             atol=1e-4, rtol=1e-4,
+             success=f"{name} equals the library's jacobian_determinant: 0.25 for a 2x magnification, and a warp "
+                     "folds the picture where it is <= 0")

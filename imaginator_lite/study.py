@@ -23,7 +23,10 @@ from .defaults import JUDGE_MIN_STEPS, PAINT_PENALTY, STUDY_DIR, STUDY_REFERENCE
 from .atomic import write_json
 from .evaluation.metric_registry import METRICS as REGISTRY
 from .evaluation.metric_registry import STUDY
+from .generation.compare import photo_goals
+from .generation.photos import sample_photo_crops
 from .models.config import ModelConfig
+from .models.generator import Generator
 from .pipeline import Judge, SyntheticData, evaluate_run, load_or_train, open_split
 from .tour import TOUR_RECIPE
 from .training.config import TrainConfig
@@ -31,12 +34,14 @@ from .training.config import TrainConfig
 
 @dataclass(frozen=True)
 class Variant:
-    """One ablation: changes to the model config and to the training recipe."""
+    """One ablation: changes to the model config and to the training recipe, and the synthetic kind it trains and
+    is scored on (data_scripts' kinds: faces, textured-faces)."""
 
     name: str
     description: str
     model: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
+    data: str = "faces"
 
 
 VARIANTS = (
@@ -51,6 +56,18 @@ VARIANTS = (
     Variant("warp_penalty", f"warp with a penalty of {PAINT_PENALTY:g} x the painted share mean(1 - mask), so it "
                             "paints only where moving pixels cannot show the frame (TrainConfig.paint_penalty)",
             model={"output": "warp"}, train={"paint_penalty": PAINT_PENALTY}),
+    # issue 29, real faces: the new model and each of its ingredients taken away (textures, the smooth head, the
+    # penalty); warp_penalty above is the model with none of them. Scored on their own data's held-out identities
+    # and, like every variant that moves pixels, on the sample photos (photo_goals).
+    Variant("tps_textured", "real faces: textured faces (data/textured_faces.py), the thin-plate-spline head "
+                            "(ModelConfig(output='tps')) and the paint penalty",
+            model={"output": "tps"}, train={"paint_penalty": PAINT_PENALTY}, data="textured-faces"),
+    Variant("tps_textured_no_penalty", "tps_textured without the paint penalty",
+            model={"output": "tps"}, data="textured-faces"),
+    Variant("warp_textured", "tps_textured with the free warp head instead of the thin-plate spline",
+            model={"output": "warp"}, train={"paint_penalty": PAINT_PENALTY}, data="textured-faces"),
+    Variant("tps_drawn", "tps_textured trained on the flat-coloured drawn faces instead of textured ones",
+            model={"output": "tps"}, train={"paint_penalty": PAINT_PENALTY}),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 #: The comparisons the paper's claims rest on; the study runs all their seeds before the other variants.
@@ -96,7 +113,8 @@ def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress:
     from .training.checkpoint import load_checkpoint
 
     base = ModelConfig.preset(settings.preset)
-    store = SyntheticData.for_model(base, "faces", settings.identities, seed).store(work / "data", progress)
+    variant = next(v for v in VARIANTS if v.name == name)
+    store = SyntheticData.for_model(base, variant.data, settings.identities, seed).store(work / "data", progress)
     out = work / f"{name}-seed{seed}"
     model_cfg, train_cfg = variant_configs(settings, name, seed, out)
     train_cfg = train_cfg.replace(progress=progress)
@@ -112,6 +130,10 @@ def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress:
     record.update(seed=seed, steps=run.steps, params=sum(p.numel() for p in run.G.parameters()),
                   passed=evaluation["passed"], fd_clips=model.get("fd_clips"), fd_dims=model.get("fd_dims"),
                   cpu_capability=torch.backends.cpu.get_cpu_capability())
+    if variant.data != "faces":
+        record["data"] = variant.data
+    if run.G.output.moves_pixels:  # what it does to real photos (issue 29's measures), the mean over the photos
+        record["photos"] = {k: round(v, 6) for k, v in photo_goals(run.G, sample_photo_crops())["mean"].items()}
     if run.trained:
         record["s_per_step"], record["train_seconds"] = seconds / max(run.steps, 1), seconds
     return record
@@ -152,6 +174,37 @@ def run_study(results_path: str | os.PathLike, settings: StudySettings = StudySe
         write_json(path, data)
     data["summary"] = summarise(data["variants"])
     write_json(path, data)
+    return data
+
+
+def add_photo_measures(results_path: str | os.PathLike, settings: StudySettings = StudySettings(),
+                       work_dir: str | os.PathLike = STUDY_DIR, progress: bool = True,
+                       log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Give every finished run of a pixel-moving variant that lacks them its photo measures (runs made before
+    issue 29): its checkpoint is loaded, or trained again with its seed where it is gone; the JSON is written after each."""
+    import json
+
+    path, work = Path(results_path), Path(work_dir)
+    data = json.loads(path.read_text())
+    for name in settings.variants:
+        model_cfg = ModelConfig.preset(settings.preset, **next(v for v in VARIANTS if v.name == name).model)
+        if name not in data["variants"] or not Generator(model_cfg).output.moves_pixels:
+            continue
+        for record in data["variants"][name]["runs"]:
+            if "photos" in record:
+                continue
+            log(f"study: photo measures of {name}, seed {record['seed']}")
+            variant = next(v for v in VARIANTS if v.name == name)
+            store = SyntheticData.for_model(model_cfg, variant.data, settings.identities,
+                                            record["seed"]).store(work / "data", progress)
+            _, train_cfg = variant_configs(settings, name, record["seed"], work / f"{name}-seed{record['seed']}")
+            ckpt = Path(train_cfg.out_dir) / "checkpoint.pt"
+            run = load_or_train(model_cfg, train_cfg.replace(progress=progress),
+                                open_split(store, model_cfg, "train"), train=not ckpt.is_file())
+            record["photos"] = {k: round(v, 6) for k, v in photo_goals(run.G, sample_photo_crops())["mean"].items()}
+            record["photos_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+            data["summary"] = summarise(data["variants"])
+            write_json(path, data)
     return data
 
 
@@ -215,6 +268,8 @@ def summarise(variants: dict[str, dict]) -> dict[str, Any]:
     for name, per_metric in stats.items():
         if name == STUDY_REFERENCE or STUDY_REFERENCE not in stats:
             continue
+        if _data_of(variants[name]) != _data_of(variants[STUDY_REFERENCE]):
+            continue  # scored on other clips (textured faces): no comparison with the paint model's numbers
         versus[name] = {}
         for m, s in per_metric.items():
             ref = stats[STUDY_REFERENCE].get(m)
@@ -224,7 +279,43 @@ def summarise(variants: dict[str, dict]) -> dict[str, Any]:
             better = REGISTRY[m].better(s["mean"], ref["mean"])
             versus[name][m] = {"difference": s["mean"] - ref["mean"], "exceeds_seed_spread": separated,
                                "variant_better": better}
-    return {"stats": stats, "versus_full": versus}
+    return {"stats": stats, "versus_full": versus, "photos": summarise_photos(variants)}
+
+
+def _data_of(variant: dict) -> str:
+    """The synthetic kind a variant's runs were trained and scored on (runs before issue 29 record none: faces)."""
+    return variant["runs"][0].get("data", "faces") if variant["runs"] else "faces"
+
+
+#: The photo measures' reference: the recipe of faces-warp before issue 29 (drawn faces, free warp, paint penalty).
+PHOTO_REFERENCE = "warp_penalty"
+#: Lower is better for these photo measures (generation.compare.PHOTO_GOALS); higher for the others.
+PHOTO_LOWER_BETTER = ("background_ratio", "fold_share", "squash_share")
+
+
+def summarise_photos(variants: dict[str, dict]) -> dict[str, Any]:
+    """The variants that move pixels, on the sample photos (each run's `photos`: the mean over the photos): per
+    variant and measure the spread over seeds, and against PHOTO_REFERENCE the difference of means and whether it
+    exceeds the seed spread (ranges_separate)."""
+    values = {name: {} for name, v in variants.items() if any("photos" in r for r in v["runs"])}
+    for name in values:
+        for run in variants[name]["runs"]:
+            for m, x in run.get("photos", {}).items():
+                values[name].setdefault(m, []).append(x)
+    stats = {name: {m: spread(xs) for m, xs in per.items()} for name, per in values.items()}
+    versus = {}
+    for name, per in values.items():
+        if name == PHOTO_REFERENCE or PHOTO_REFERENCE not in values:
+            continue
+        versus[name] = {}
+        for m, xs in per.items():
+            ref = values[PHOTO_REFERENCE].get(m)
+            if ref is None:
+                continue
+            diff = statistics.fmean(xs) - statistics.fmean(ref)
+            versus[name][m] = {"difference": diff, "exceeds_seed_spread": ranges_separate(xs, ref),
+                               "variant_better": diff < 0 if m in PHOTO_LOWER_BETTER else diff > 0}
+    return {"reference": PHOTO_REFERENCE, "stats": stats, "versus_reference": versus}
 
 
 #: The metrics a study's conclusions weigh: the pass mark's two and the conditional accuracy.

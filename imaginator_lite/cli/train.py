@@ -140,11 +140,15 @@ def run_tour(args: argparse.Namespace) -> int:
 
 
 def run_study(args: argparse.Namespace) -> int:
-    from ..study import StudySettings, run_study as study
+    from ..study import StudySettings, add_photo_measures, run_study as study
 
     recipe = StudySettings().recipe.replace(device=args.device, **({"steps": args.steps} if args.steps else {}))
     settings = StudySettings(preset=args.preset, recipe=recipe, identities=args.identities,
                              seeds=tuple(args.seeds), variants=tuple(args.variants))
+    if args.photos:
+        data = add_photo_measures(args.results, settings, args.work, progress=not args.no_progress)
+        print(f"wrote {args.results}: photo measures of {sum('photos' in r for v in data['variants'].values() for r in v['runs'])} runs")
+        return 0
     data = study(args.results, settings, args.work, command="imaginator-lite " + " ".join(sys.argv[1:]),
                  progress=not args.no_progress)
     print(f"wrote {args.results}: {sum(len(v['runs']) for v in data['variants'].values())} runs")
@@ -192,5 +196,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--variants", nargs="+", default=list(VARIANT_NAMES), choices=VARIANT_NAMES)
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | auto")
+    p.add_argument("--photos", action="store_true",
+                   help="only add the photo measures to finished runs of --variants that lack them (runs made before "
+                        "they existed): a run's checkpoint is loaded, or trained again with its seed")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_study)

@@ -153,15 +153,16 @@ def bench_train(device: torch.device, quick: bool, meta: dict, cuda_path: bool) 
 
 
 def bench_warp(device: torch.device, quick: bool, meta: dict) -> list[dict]:
-    """A warp training step (output='warp') against a paint one: the small preset, batch 8, fp32, the same random
-    batch; the two trainers' steps alternate (paint, warp, paint, ...) so that a busy machine slows both alike.
-    Wall-clock and process CPU seconds per step (on a shared CPU the CPU time, best with --threads 1, is the
-    steadier measure of the work). The issue's target: warp / paint <= 1.15."""
+    """Warp training steps (output='warp', and 'tps', the thin-plate spline) against a paint one: the small preset,
+    batch 8, fp32, the same random batch; the trainers' steps alternate (paint, warp, tps, paint, ...) so that a busy
+    machine slows them alike. Wall-clock and process CPU seconds per step (on a shared CPU the CPU time, best with
+    --threads 1, is the steadier measure of the work). Targets: warp / paint <= 1.15 (issue 24), tps / paint <= 1.3
+    (issue 29)."""
     batch, rounds = 8, 4 if quick else 10
     cfg = ModelConfig.preset("small")
     data = RandomClips(cfg, batch)
     videos, labels = data.get_batch(list(range(batch)))
-    steps, wall, cpu = {}, {"paint": [], "warp": []}, {"paint": [], "warp": []}
+    steps, wall, cpu = {}, {"paint": [], "warp": [], "tps": []}, {"paint": [], "warp": [], "tps": []}
     for output in wall:
         trainer = Trainer(cfg.replace(output=output), TrainConfig(steps=1, batch_size=batch, device=str(device),
                                                                   precision="fp32", out_dir=None, progress=False), data)
@@ -176,10 +177,11 @@ def bench_warp(device: torch.device, quick: bool, meta: dict) -> list[dict]:
     med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
     rows = [dict(preset="small", batch=batch, precision="fp32", output=o, step_s=med[o], min_step_s=min(wall[o]),
                  cpu_s=med_cpu[o], steps=rounds) for o in wall]
-    rows.append(dict(preset="small", batch=batch, precision="fp32", output="warp / paint",
-                     step_s=med["warp"] / med["paint"], min_step_s=min(wall["warp"]) / min(wall["paint"]),
-                     cpu_s=med_cpu["warp"] / med_cpu["paint"], steps=rounds))
-    print_table("warp vs paint train step (ratio row: of the medians, the minima and the CPU times)", rows, list(rows[0]))
+    for output in ("warp", "tps"):
+        rows.append(dict(preset="small", batch=batch, precision="fp32", output=f"{output} / paint",
+                         step_s=med[output] / med["paint"], min_step_s=min(wall[output]) / min(wall["paint"]),
+                         cpu_s=med_cpu[output] / med_cpu["paint"], steps=rounds))
+    print_table("warp and tps vs paint train step (ratio row: of the medians, the minima and the CPU times)", rows, list(rows[0]))
     return rows
 
 
@@ -241,9 +243,11 @@ def bench_blocks(device: torch.device, quick: bool, meta: dict) -> list[dict]:
 @torch.no_grad()
 def bench_generate(device: torch.device, quick: bool, meta: dict) -> list[dict]:
     """Latency of generating one video (batch 1, eval mode); the warp row animates a 256-px photo crop with a `small`
-    warp model (G.animate: fields at the model's size, upsampled and applied to the photo; issue 24's <1 s goal)."""
+    warp model (G.animate: fields at the model's size, upsampled and applied to the photo; issue 24's <1 s goal), and
+    the same with the thin-plate-spline head (issue 29's goal: under 100 ms)."""
     rows = []
-    for preset, output, photo in (("small", "paint", None), ("paper", "paint", None), ("small", "warp", 256)):
+    for preset, output, photo in (("small", "paint", None), ("paper", "paint", None), ("small", "warp", 256),
+                                  ("small", "tps", 256)):
         cfg = ModelConfig.preset(preset, output=output)
         G = Generator(cfg).to(device).eval()
         size = photo or cfg.image_size

@@ -316,7 +316,7 @@ def face_check() -> None:
     false = face_check_report([read_photo(Path(__file__).resolve().parents[1] / "tests/data/haar_false_face.png")])
     false.pop("per_frame", None)
     update("face_check", "measured", {"threshold": FACE_THRESHOLD, "real_faces": {"frames": len(photos) + len(frames),
-                                      "sources": "the sample photos but carphone, and every carphone frame", **real},
+                                      "sources": "Grace Hopper, Eileen Collins and every carphone frame", **real},
                                       "false_face": {"source": "tests/data/haar_false_face.png", **false},
                                       "machine": machine(), "command": "python docs/measure.py face_check"})
 

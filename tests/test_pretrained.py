@@ -237,3 +237,22 @@ def test_the_label_changes_a_photos_motion_more_than_the_noise_does():
     by_noise = torch.cat([generate_at_resolution(G, photo, "happiness", seed=s) for s in range(G.cfg.n_classes)])
     assert label_effect(by_label) > label_effect(by_noise)
     assert label_effect(by_label) >= 0.1 * float(motion_energy(by_label).mean())
+
+
+def test_the_real_face_measures_of_faces_warp_reproduce_the_record():
+    """notebooks/results/real_faces.json (docs/measure.py real_faces) re-measured on Grace Hopper: faces-warp keeps the
+    background still, neither folds nor squashes, keeps the detail, and the reader's numbers are the record's."""
+    from imaginator_lite.generation.compare import photo_goals
+    from imaginator_lite.generation.photos import sample_photo_crops
+
+    record = json.loads((Path(__file__).resolve().parents[1] / "notebooks/results/real_faces.json").read_text())
+    recorded = record["measured"]["models"]["faces-warp"]["photos"]["Grace Hopper"]
+    crops = sample_photo_crops()
+    mine = photo_goals(load_pretrained("faces-warp"), {"Grace Hopper": crops["Grace Hopper"]},
+                       seed=record["measured"]["noise_seed"])["photos"]["Grace Hopper"]
+    assert mine["fold_share"] == 0 and mine["squash_share"] <= 0.01 and mine["background_ratio"] <= 0.25
+    assert mine["kept_detail"] >= 0.9 and mine["label_over_noise"] > 1
+    for key in ("background_ratio", "squash_share", "kept_detail", "label_effect", "reads_first", "rises"):
+        assert mine[key] == pytest.approx(recorded[key], rel=1e-3, abs=1e-5), key
+    for label, p in recorded["reading"]["p_last"].items():
+        assert mine["reading"]["p_last"][label] == pytest.approx(p, abs=1e-3), label

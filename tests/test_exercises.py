@@ -26,6 +26,8 @@ from imaginator_lite.data.store import first_frame, to_model_video
 from imaginator_lite.evaluation.baselines import copy_frame_predictor
 from imaginator_lite.evaluation.metrics import moving_region_error
 from imaginator_lite.models.losses import discriminator_loss, generator_loss
+from imaginator_lite.evaluation.photo_motion import jacobian_determinant
+from imaginator_lite.models import warp as warp_lib
 from imaginator_lite.models.warp import identity_grid, warp_image
 from imaginator_lite.study import ranges_separate, summarise
 
@@ -37,7 +39,7 @@ EXERCISE_NOTEBOOKS = ["01_data.ipynb", "02_transposed_1plus2d.ipynb", "03_genera
                       "04_training.ipynb", "05_ablations.ipynb", "07_paint_versus_warp.ipynb"]
 #: The least number of exercises (code and written) in each group of notebooks.
 MIN_EXERCISES = {("01_data", "02_transposed_1plus2d", "03_generator_and_discriminators"): 8,
-                 ("04_training", "05_ablations"): 5, ("07_paint_versus_warp",): 3}
+                 ("04_training", "05_ablations"): 5, ("07_paint_versus_warp",): 5}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,6 +176,14 @@ CHECKS = {
         ex.check_pixel_centre_grid, identity_grid,
         lambda h, w: identity_grid(h, w).permute(2, 0, 1), r"expected shape \(H, W, 2\) = \(4, 8, 2\), got \(2, 4, 8\)",
         _corner_grid, r"max abs difference .*\n.*align_corners=True"),
+    "flow_gradient": (
+        ex.check_flow_gradient, ex.flow_gradient,
+        lambda i, f, t: ex.flow_gradient(i, f, t)[:, :, 0], r"expected shape \(B, 2, T, H, W\), like the flow",
+        lambda i, f, t: 2 * ex.flow_gradient(i, f, t), r"max abs difference .*\n.*loss.backward\(\)"),
+    "jacobian_determinant": (
+        ex.check_jacobian_determinant, jacobian_determinant,
+        lambda f: jacobian_determinant(f)[:, None], r"expected shape \(B, T, H, W\) = \(1, 1, 16, 16\)",
+        lambda f: jacobian_determinant(f) + 0.1, r"max abs difference .*\n.*det = \(1 \+ dfx/dx\)"),
     "warp": (
         ex.check_warp, warp_image,
         lambda i, f: warp_image(i, f).transpose(1, 2), r"expected shape \(B, 3, T, H, W\) = \(2, 3, 4, 16, 16\)",
@@ -426,7 +436,7 @@ def student_edition(nb):
 def _namespace() -> dict:
     """What the notebooks import before their exercises."""
     return {"torch": torch, "F": F, "nn": nn, "np": np, "math": math, "repeat": repeat, "rearrange": rearrange,
-            "ModelConfig": ModelConfig}
+            "ModelConfig": ModelConfig, "warp_lib": warp_lib}
 
 
 def _cell_and_check(notebook: str, grade_id: str):

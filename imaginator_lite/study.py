@@ -287,8 +287,10 @@ def _data_of(variant: dict) -> str:
     return variant["runs"][0].get("data", "faces") if variant["runs"] else "faces"
 
 
-#: The photo measures' reference: the recipe of faces-warp before issue 29 (drawn faces, free warp, paint penalty).
-PHOTO_REFERENCE = "warp_penalty"
+#: The photo measures' reference: the recipe of the shipped faces-warp (textured faces, the spline head, the paint
+#: penalty); each issue-29 variant takes one ingredient away from it, and warp_penalty (the recipe of faces-free-warp)
+#: has none of them.
+PHOTO_REFERENCE = "tps_textured"
 #: Lower is better for these photo measures (generation.compare.PHOTO_GOALS); higher for the others.
 PHOTO_LOWER_BETTER = ("background_ratio", "fold_share", "squash_share")
 

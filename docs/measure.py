@@ -200,6 +200,21 @@ def _rounded_report(report: dict) -> dict:
     return {k: r(report[k]) for k in REPORT_KEYS if k in report}
 
 
+def _held_out_entry(models: tuple[str, ...], kind: str, seed: int) -> dict:
+    """Shipped models and the baselines on the held-out clips of synthetic `kind` from `seed`, with the shipped judge."""
+    from imaginator_lite import defaults, load_pretrained
+    from imaginator_lite.pipeline import SyntheticData, evaluate_run
+
+    store = SyntheticData(kind, defaults.SYNTHETIC_IDENTITIES, 32, 16, seed).store(defaults.DATA_ROOT, progress=False)
+    entry = {}
+    for name in models:
+        ev = evaluate_run(load_pretrained(name), store, seed=seed, progress=False)
+        entry[name] = {"passed": ev["passed"], "model": rounded(ev["results"]["model"])}
+    entry["baselines"] = {b: rounded(r) for b, r in ev["results"].items() if b != "model"}
+    entry.update(clips=ev["clips"], judge=ev["judge"])
+    return entry
+
+
 def _sample_crops() -> dict:
     """name -> the aligned face crop of each sample photo at its own side, at most 256 px ((3, H, W) in [-1, 1])."""
     from imaginator_lite.generation.photos import sample_photo_crops
@@ -213,7 +228,6 @@ def photos() -> None:
     from imaginator_lite import defaults, load_pretrained
     from imaginator_lite.data.splits import split_identities
     from imaginator_lite.generation.compare import drawn_faces_report, photo_report
-    from imaginator_lite.pipeline import SyntheticData, evaluate_run
     from imaginator_lite.training.checkpoint import load_generator
 
     crops = _sample_crops()
@@ -231,15 +245,7 @@ def photos() -> None:
             penalty[variant][f"seed{seed}"] = {p: _rounded_report(photo_report(G, crop)) for p, crop in crops.items()}
     held_out = {}
     for seed in (defaults.HELD_OUT_SEED, WARP_HELD_OUT_SEED):
-        store = SyntheticData.for_model(load_pretrained("faces").cfg, "faces", defaults.SYNTHETIC_IDENTITIES,
-                                        seed).store(defaults.DATA_ROOT, progress=False)
-        entry = {}
-        for name in ("faces", "faces-free-warp"):
-            ev = evaluate_run(load_pretrained(name), store, seed=seed, progress=False)
-            entry[name] = {"passed": ev["passed"], "model": rounded(ev["results"]["model"])}
-        entry["baselines"] = {b: rounded(r) for b, r in ev["results"].items() if b != "model"}
-        entry.update(clips=ev["clips"], judge=ev["judge"])
-        held_out[f"seed{seed}"] = entry
+        held_out[f"seed{seed}"] = _held_out_entry(("faces", "faces-free-warp"), "faces", seed)
     update("paint_vs_warp", "measured", {
         "held_out": held_out,
         "photos": {p: {"size": int(c.shape[-1])} for p, c in crops.items()},
@@ -335,7 +341,6 @@ def real_faces() -> None:
     from imaginator_lite.evaluation.photo_motion import expression_reading
     from imaginator_lite.generation.compare import photo_goals
     from imaginator_lite.labels import EXPRESSIONS
-    from imaginator_lite.pipeline import SyntheticData, evaluate_run
 
     crops = _sample_crops()
     still = {}
@@ -343,17 +348,8 @@ def real_faces() -> None:
         reading = expression_reading(crop[None, :, None].expand(len(EXPRESSIONS), -1, 2, -1, -1), EXPRESSIONS)
         still[name] = {"reads_first": sum(reading["first_on_last"].values()) / len(EXPRESSIONS), "reading": reading}
     models = {name: photo_goals(load_pretrained(name), crops) for name in ("faces-free-warp", "faces-warp")}
-    held_out = {}
-    for kind in ("faces", "textured-faces"):
-        store = SyntheticData("faces" if kind == "faces" else kind, 80, 32, 16, WARP_HELD_OUT_SEED).store(
-            "runs/data", progress=False)
-        entry = {}
-        for name in ("faces-free-warp", "faces-warp"):
-            ev = evaluate_run(load_pretrained(name), store, seed=WARP_HELD_OUT_SEED, progress=False)
-            entry[name] = {"passed": ev["passed"], "model": rounded(ev["results"]["model"])}
-        entry["baselines"] = {b: rounded(r) for b, r in ev["results"].items() if b != "model"}
-        entry.update(clips=ev["clips"], judge=ev["judge"])
-        held_out[kind] = entry
+    held_out = {kind: _held_out_entry(("faces-free-warp", "faces-warp"), kind, WARP_HELD_OUT_SEED)
+                for kind in ("faces", "textured-faces")}
     update("real_faces", "measured", _round_all({
         "photos": {p: {"size": int(c.shape[-1])} for p, c in crops.items()}, "still": still, "models": models,
         "held_out": {"seed": WARP_HELD_OUT_SEED, **held_out}, "noise_seed": 0, "machine": machine(),

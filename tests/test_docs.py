@@ -52,6 +52,36 @@ def test_the_check_fails_after_one_committed_number_changes(tmp_path):
     assert run_tables("--check", "--root", str(root)).returncode == 0
 
 
+TYPED = ROOT / "docs" / "typed_numbers.py"
+
+
+def run_typed(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(TYPED), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_no_measured_number_is_typed_by_hand():
+    """README, docs and the notebooks: every measured number is rendered or computed (docs/typed_numbers.py)."""
+    proc = run_typed()
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+def test_the_typed_number_check_finds_each_kind_and_passes_definitions(tmp_path):
+    root = copy_of_the_record(tmp_path)
+    page = root / "docs" / "study.md"
+    page.write_text(page.read_text() + "\nThe tour took 26 s, is 7x faster, 45% better and reached FD 0.73 in 800 runs.\n"
+                    "Exercise 5.1 uses a 32 px frame and torch==2.13.0.\n")
+    nb_path = root / "notebooks" / "05_ablations.ipynb"
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('display(Markdown(f"The step took {t:.2f} s, not 3.5 s."))'))
+    nbformat.write(nb, nb_path)
+    proc = run_typed("--root", str(root))
+    assert proc.returncode == 1
+    flagged = re.findall(r"docs/study.md:\d+: (\S+(?: \S+)?) \|", proc.stdout)
+    assert flagged == ["26 s", "7x", "45%", "0.73", "800 runs"], proc.stdout
+    assert "05_ablations.ipynb cell" in proc.stdout and "3.5 s" in proc.stdout
+    assert "Exercise" not in proc.stdout and "32 px" not in proc.stdout and "2.13" not in proc.stdout
+
+
 def test_an_unknown_block_is_an_error(tmp_path):
     root = copy_of_the_record(tmp_path)
     page = root / "docs" / "study.md"

@@ -583,7 +583,8 @@ def course_map() -> str:
     m = times["machine"]
     return (table(["notebook", "teaches"] + [f"quick mode, {cls}" for cls in classes], out)
             + f"\n\n(measured {times['measured']} on a {m['cores']}-core {m['cpu']} ({m['native_isa']}), one notebook "
-              f"at a time; the AVX2 column emulates that class on the same CPU: a real AVX2 machine may be slower)")
+              "at a time, one thread" + ("; the emulated column runs the AVX2 class on the same CPU: a real AVX2 "
+                                         "machine may be slower)" if any("emulated" in c for c in classes) else ")"))
 
 
 # ------------------------------------------------------------------------------------------- paint against warp
@@ -856,12 +857,13 @@ def study_photos() -> str:
         row = [f"`{name}`", per[PHOTO_COLUMNS[0][0]]["n"] if PHOTO_COLUMNS[0][0] in per else ""]
         for key, _ in PHOTO_COLUMNS:
             st = per.get(key)
-            text = "" if st is None else f"{st['mean']:.3f} ± {st['std']:.3f}"
+            digits = 4 if key in ("background_ratio", "fold_share", "squash_share") else 3
+            text = "" if st is None else f"{st['mean']:.{digits}f} ± {st['std']:.{digits}f}"
             row.append(f"**{text}**" if versus.get(name, {}).get(key, {}).get("exceeds_seed_spread") else text)
         out.append(row)
     lines = []
     for name, per in versus.items():
-        beyond = [f"{title} ({'better' if per[k]['variant_better'] else 'worse'} by {abs(per[k]['difference']):.3f})"
+        beyond = [f"{title} ({'better' if per[k]['variant_better'] else 'worse'} by {abs(per[k]['difference']):.4f})"
                   for k, title in PHOTO_COLUMNS if per.get(k, {}).get("exceeds_seed_spread")]
         lines.append(f"- `{name}` against `{s['reference']}`: beyond the seed spread on "
                      + (", ".join(beyond) if beyond else "no measure") + "; within it on the rest.")

@@ -47,7 +47,7 @@ __all__ = [
     "check_fusion", "check_generator_loss", "check_discriminator_loss",
     "check_moving_l1", "check_copy_first_frame",
     "check_ranges_separate", "check_no_fusion_config",
-    "check_pixel_centre_grid", "check_warp",
+    "check_pixel_centre_grid", "check_warp", "check_flow_gradient", "check_jacobian_determinant", "flow_gradient",
 ]
 
 Case = tuple[str, tuple, Any]                      # (description, arguments, expected output)

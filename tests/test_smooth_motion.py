@@ -231,3 +231,15 @@ def test_the_study_compares_photo_measures_with_the_reference_and_keeps_textured
     photos = summary["photos"]["versus_reference"]["warp_penalty"]
     assert photos["squash_share"]["exceeds_seed_spread"] and not photos["squash_share"]["variant_better"]
     assert not photos["reads_first"]["exceeds_seed_spread"]
+
+
+def test_the_tps_fields_and_frames_are_float32_under_bf16_autocast():
+    """precision 'auto' is bf16 on CPUs with native bf16: the spline, the window and the warp stay in float32."""
+    torch.manual_seed(0)
+    G = Generator(TINY_TPS).eval()
+    image = torch.rand(2, 3, 32, 32) * 2 - 1
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        video, mask = G(image, torch.randn(2, TINY_TPS.dim_z), torch.tensor([0, 1]), return_mask=True)
+        fields = G.fields(image, torch.randn(2, TINY_TPS.dim_z), torch.tensor([0, 1]))
+    assert video.dtype == mask.dtype == fields.flow.dtype == torch.float32
+    assert float(fields.flow[..., ~face_ellipse(32)].abs().max()) == 0.0

@@ -49,7 +49,10 @@ def test_the_weights_match_their_card(name):
 
 def test_the_shipped_files_are_small_and_pickle_free():
     files = [weights_path(n) for n in PRETRAINED]
-    assert all(f.stat().st_size <= 10 * 2 ** 20 for f in files) and sum(f.stat().st_size for f in files) <= 30 * 2 ** 20
+    # each at most 10 MiB; together at most 9 MiB per shipped generator (the `small` preset's 8.4 MiB): four since issue
+    # 29 kept the free-flow warp model (faces-free-warp) beside the new faces-warp for notebook 07's comparison
+    assert all(f.stat().st_size <= 10 * 2 ** 20 for f in files)
+    assert sum(f.stat().st_size for f in files) <= 9 * 2 ** 20 * len(PRETRAINED)
     assert all(f.suffix == ".safetensors" for f in files)
 
 

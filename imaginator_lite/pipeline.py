@@ -18,10 +18,11 @@ import torch
 
 from .defaults import DATA_ROOT, JUDGE_EPOCHS, JUDGE_MIN_STEPS, JUDGE_WIDTH, SYNTHETIC_IDENTITIES
 from .data.store import ClipDataset, load_meta, store_info
+from .data.synthetic_sets import KIND_CLASSES
 from .models.config import ModelConfig
 from .training.config import TrainConfig
 
-SYNTHETIC_KINDS = ("faces", "actions", "textured-faces")
+SYNTHETIC_KINDS = tuple(KIND_CLASSES)
 
 
 # ----------------------------------------------------------------------------- 1. a store for a config

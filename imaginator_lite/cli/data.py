@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..data.synthetic_sets import KIND_CLASSES
 from ..defaults import SYNTHETIC_IDENTITIES
 __all__ = ["register", "add_synth_arguments", "run_data_synth", "run_data_info", "run_data_convert"]
 
@@ -11,7 +12,7 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `data synth` (also used by data_scripts/make_synthetic.py)."""
     from .convert_args import add_split_arguments
 
-    parser.add_argument("--kind", choices=("faces", "actions", "textured-faces"), default="faces", help="which synthetic set")
+    parser.add_argument("--kind", choices=tuple(KIND_CLASSES), default="faces", help="which synthetic set")
     parser.add_argument("--out", required=True, help="clip store folder to write")
     parser.add_argument("--size", type=int, default=64, help="square frame size (default 64)")
     parser.add_argument("--frames", type=int, default=32, help="frames per clip (default 32)")

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..data.synthetic_sets import KIND_CLASSES
 from ..defaults import DATA_ROOT, STUDY_DIR, SYNTHETIC_IDENTITIES, TOUR_DIR, TRAIN_DIR
 from ..training.config import TrainConfig, cli_fields
 
@@ -160,7 +161,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train ImaGINator on a clip store or on synthetic data")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--data", help="clip store folder (from `imaginator-lite data ...`)")
-    src.add_argument("--synthetic", choices=("faces", "actions", "textured-faces"), default="faces",
+    src.add_argument("--synthetic", choices=tuple(KIND_CLASSES), default="faces",
                      help="or train on a synthetic store, rendered into --data-root once (default: faces)")
     p.add_argument("--identities", type=int, default=SYNTHETIC_IDENTITIES,
                    help=f"identities of the synthetic store (default {SYNTHETIC_IDENTITIES})")

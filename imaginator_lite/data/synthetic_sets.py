@@ -2,6 +2,8 @@
 
     faces           drawn MUG-like faces, flat colours (data/synthetic.py)
     textured-faces  the same faces textured, each expression a known deformation (data/textured_faces.py)
+    mixed-faces     half the identities drawn (even numbers), half textured (odd): a model trained on it moves
+                    real photos smoothly (texture) and still draws the flat faces' expressions (drawn)
     actions         drawn Weizmann-like figures (data/synthetic.py)
 """
 from __future__ import annotations
@@ -15,19 +17,35 @@ from ..defaults import SPLIT_FRACTIONS, SYNTHETIC_IDENTITIES
 from ..labels import ACTIONS, EXPRESSIONS
 from .splits import split_identities
 from .store_writer import StoreWriter
-from .synthetic import render_actions, render_faces
+from .synthetic import _check_request, render_actions, render_faces
 from .textured_faces import render_textured_faces
 
-__all__ = ["KIND_CLASSES", "render_clips", "synthetic_requests", "make_synthetic_store"]
+__all__ = ["KIND_CLASSES", "render_clips", "render_mixed_faces", "synthetic_requests", "make_synthetic_store"]
 
 #: Class names per synthetic kind, in one-hot order.
-KIND_CLASSES: dict[str, tuple[str, ...]] = {"faces": EXPRESSIONS, "actions": ACTIONS, "textured-faces": EXPRESSIONS}
+KIND_CLASSES: dict[str, tuple[str, ...]] = {"faces": EXPRESSIONS, "actions": ACTIONS, "textured-faces": EXPRESSIONS,
+                                             "mixed-faces": EXPRESSIONS}
+
+
+def render_mixed_faces(identities, labels, image_size: int = 64, frames: int = 32, seed: int = 0,
+                       clip_indices=None) -> np.ndarray:
+    """Even identities as drawn faces, odd ones as textured faces, uint8 (N, T, H, W, 3), in the request's order."""
+    identities, labels, clip_indices = _check_request(identities, labels, clip_indices, image_size, frames,
+                                                      EXPRESSIONS)
+    out = np.empty((len(identities), frames, image_size, image_size, 3), np.uint8)
+    for textured, render in ((False, render_faces), (True, render_textured_faces)):
+        rows = [n for n, identity in enumerate(identities) if bool(identity % 2) == textured]
+        if rows:
+            out[rows] = render([identities[n] for n in rows], [labels[n] for n in rows], image_size, frames,
+                               seed, [clip_indices[n] for n in rows])
+    return out
 
 
 def render_clips(kind: str, identities, labels, image_size: int = 64, frames: int = 32,
                  seed: int = 0, clip_indices=None) -> np.ndarray:
-    """Dispatch to render_faces / render_actions / render_textured_faces by `kind` (a KIND_CLASSES key)."""
-    renderers = {"faces": render_faces, "actions": render_actions, "textured-faces": render_textured_faces}
+    """Dispatch to the renderer of `kind` (a KIND_CLASSES key)."""
+    renderers = {"faces": render_faces, "actions": render_actions, "textured-faces": render_textured_faces,
+                 "mixed-faces": render_mixed_faces}
     if kind not in renderers:
         raise ValueError(f"unknown synthetic kind {kind!r}; use one of {', '.join(KIND_CLASSES)}")
     return renderers[kind](identities, labels, image_size, frames, seed, clip_indices)

@@ -23,7 +23,7 @@ from ..atomic import sha256_of
 
 PRETRAINED = ("faces", "actions", "faces-warp", "faces-free-warp")
 #: The synthetic domain each shipped model was trained on (its data, its judge, its labels).
-SYNTHETIC_KIND = {"faces": "faces", "actions": "actions", "faces-warp": "textured-faces", "faces-free-warp": "faces"}
+SYNTHETIC_KIND = {"faces": "faces", "actions": "actions", "faces-warp": "mixed-faces", "faces-free-warp": "faces"}
 HERE = Path(__file__).resolve().parent
 
 

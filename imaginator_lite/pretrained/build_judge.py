@@ -23,7 +23,7 @@ JUDGE_DATA = {"identities": 200, "seed": 1000, "image_size": 32, "frames": 16}
 JUDGE_TRAINING = {"epochs": 20, "width": 16, "seed": 0}
 #: Per-kind changes to JUDGE_TRAINING: texture hides the textured faces' motion at 32 px (20 epochs of width 16 gave
 #: 0.878 on the held-out clips), so their judge trains longer and wider.
-JUDGE_TRAINING_FOR = {"textured-faces": {"epochs": 40, "width": 24}}
+JUDGE_TRAINING_FOR = {"textured-faces": {"epochs": 40, "width": 24}, "mixed-faces": {"epochs": 40, "width": 24}}
 
 
 def build_judge(kind: str, commit: str, work: Path, progress: bool = True) -> dict[str, Any]:

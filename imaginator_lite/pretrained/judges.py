@@ -16,7 +16,7 @@ import torch
 
 from . import read_card, shipped_stem, verified_weights
 
-JUDGES = ("faces", "actions", "textured-faces")  # one judge per synthetic domain
+JUDGES = ("faces", "actions", "textured-faces", "mixed-faces")  # one judge per synthetic domain
 
 
 def _judge_stem(kind: str) -> str:

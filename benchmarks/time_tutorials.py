@@ -1,12 +1,12 @@
 """Each tutorial's quick-mode time, cell by cell: the measurement behind `imaginator-lite course grade`'s
-default per-cell time limits (imaginator_lite.grading.default_timeouts).
+default per-cell time limits (imaginator_lite.course.grading.default_timeouts).
 
     python benchmarks/time_tutorials.py                  # every tutorial natively, then as the AVX2 class
     python benchmarks/time_tutorials.py --classes native  # natively only
 
 Executes notebooks/NN_*.ipynb with papermill in quick mode (QUICK=True, every output path in a temp folder,
 one intra-op thread: OMP_NUM_THREADS=1, as the test suite runs them), reads the duration papermill records
-for each cell, and writes imaginator_lite/tutorial_times.json (it ships in the wheel): per CPU class and
+for each cell, and writes imaginator_lite/course/tutorial_times.json (it ships in the wheel): per CPU class and
 notebook the total, the slowest cell (its index in the committed notebook and first line) and every code
 cell's seconds, the notebook's sha256 (first 16 hex digits) as measured, plus the machine it ran on. On an AVX-512 machine the AVX2 class is emulated with
 ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2 (as .ci/run and
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-OUT = ROOT / "imaginator_lite" / "tutorial_times.json"
+OUT = ROOT / "imaginator_lite" / "course" / "tutorial_times.json"
 AVX2_CLASS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
 
 
@@ -55,7 +55,7 @@ def measure(books: list[Path], out: Path) -> None:
     import nbformat
     import torch
 
-    from imaginator_lite.cli.notebooks import execute_notebooks
+    from imaginator_lite.course.tutorials import execute_notebooks
     from nbtools import quick_params
 
     digests = {b.stem: hashlib.sha256(b.read_bytes()).hexdigest()[:16] for b in books}
@@ -122,7 +122,7 @@ def main() -> int:
                             notebooks=got["notebooks"])
     record = dict(
         what="each tutorial's quick-mode time (papermill, QUICK=True), per CPU class: the total and the slowest "
-             "cell; imaginator_lite.grading.default_timeouts derives `course grade`'s per-cell limits from it",
+             "cell; imaginator_lite.course.grading.default_timeouts derives `course grade`'s per-cell limits from it",
         command="python benchmarks/time_tutorials.py",
         machine=dict(cpu=cpu_name(), native_isa=native, cores=os.cpu_count(), platform=platform.platform(),
                      note="a 2-core machine shared with other jobs: timings are noisy, and a busy core only makes "

@@ -553,7 +553,7 @@ def modes() -> str:
 
 
 def tutorial_times() -> dict:
-    return load("imaginator_lite/tutorial_times.json")
+    return load("imaginator_lite/course/tutorial_times.json")
 
 
 @block

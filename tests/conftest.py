@@ -49,7 +49,7 @@ def synthetic_store(tmp_path_factory):
 def instructor_run(tmp_path_factory) -> dict:
     """The six tutorials executed once in quick mode with papermill (the notebooks command's function),
     every output path in a temp folder; shared by the notebook, instructor-edition and website tests."""
-    from imaginator_lite.cli.notebooks import execute_notebooks
+    from imaginator_lite.course.tutorials import execute_notebooks
     from nbtools import quick_params, tutorial_paths
 
     books = tutorial_paths()

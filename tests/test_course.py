@@ -25,7 +25,7 @@ from nbtools import NOTEBOOKS_DIR, parameters, quick_params, tutorial_paths  # n
 from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 from imaginator_lite.cli.main import main  # noqa: E402
-from imaginator_lite.course import (MARKER, is_check_cell, is_exercise_cell, is_solution_cell,  # noqa: E402
+from imaginator_lite.course.editions import (MARKER, is_check_cell, is_exercise_cell, is_solution_cell,  # noqa: E402
                                     prepare_book, record_pages, remote_assets, student_notebook)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -441,7 +441,7 @@ def test_site_in_the_browser(served_site, instructor_run, tmp_path):
 
 
 def test_a_record_page_travels_with_the_images_it_shows(tmp_path):
-    from imaginator_lite.course import copy_page
+    from imaginator_lite.course.editions import copy_page
 
     (tmp_path / "notebooks" / "results").mkdir(parents=True)
     (tmp_path / "notebooks" / "results" / "fig.png").write_bytes(b"png")

@@ -21,7 +21,7 @@ from einops import rearrange, repeat
 from torch import nn
 
 from imaginator_lite import ModelConfig, matched_width
-from imaginator_lite import exercises as ex
+from imaginator_lite.course import exercises as ex
 from imaginator_lite.data.store import first_frame, to_model_video
 from imaginator_lite.evaluation.baselines import copy_frame_predictor
 from imaginator_lite.evaluation.metrics import moving_region_error
@@ -375,7 +375,7 @@ def test_jupyter_shows_only_the_message():
     assert err._render_traceback_() == ["✗ f for x: expected shape (B,) = (2,), got (3,).", "Hint: use .mean()"]
     # IPython itself (in a subprocess: an InteractiveShell would take over __main__ for the other tests)
     script = ("from IPython.core.interactiveshell import InteractiveShell\n"
-              "from imaginator_lite.exercises import check_first_frame\n"
+              "from imaginator_lite.course.exercises import check_first_frame\n"
               "shell = InteractiveShell.instance()\n"
               "shell.user_ns['check'] = check_first_frame\n"
               "shell.run_cell('def first_frame_by_hand(v):\\n    raise NotImplementedError()\\n"
@@ -500,7 +500,7 @@ def test_exercise_cells_across_the_notebooks(capsys):
             assert f"`{meta['grade_id']}`" in nb.cells[i - 1].source, "the instruction names the grade_id"
         for cell in nb.cells:
             for name in re.findall(r"\b(check_\w+)\(", cell.source if _nbgrader(cell).get("grade") else ""):
-                assert name in ex.__all__, f"{path.name}: {name} is not in imaginator_lite.exercises"
+                assert name in ex.__all__, f"{path.name}: {name} is not in imaginator_lite.course.exercises"
     assert len(ids) == len(set(ids)), f"duplicate nbgrader grade_ids: {sorted(i for i in ids if ids.count(i) > 1)}"
     print(f"exercises per notebook: {counts}; in all: {sum(counts.values())}")
     for group, least in MIN_EXERCISES.items():

@@ -7,7 +7,7 @@
   answer (`carol`), a notebook that kills its kernel (`dave`, scored 0 with the reason, the others graded on).
 
 The notebooks run as committed (quick mode), with `course grade`'s default per-cell limits (derived from
-imaginator_lite/tutorial_times.json), one intra-op thread, every output inside the grader's temporary folder.
+imaginator_lite/course/tutorial_times.json), one intra-op thread, every output inside the grader's temporary folder.
 Grading is slow (notebooks 04 and 05 train in quick mode), so the run is shared by the module's `slow` tests;
 the fast tests check the limits' derivation.
 """
@@ -24,8 +24,8 @@ import nbformat
 import pytest
 
 from imaginator_lite.cli.main import main
-from imaginator_lite.course import is_check_cell, is_solution_cell, nbgrader_meta, student_notebook
-from imaginator_lite.grading import (AVX2_FACTOR, SLOWER_CPU, TIMEOUT_FLOOR, TUTORIAL_TIMES, default_timeouts,
+from imaginator_lite.course.editions import is_check_cell, is_solution_cell, nbgrader_meta, student_notebook
+from imaginator_lite.course.grading import (AVX2_FACTOR, SLOWER_CPU, TIMEOUT_FLOOR, TUTORIAL_TIMES, default_timeouts,
                                      timeouts_for)
 
 pytest.importorskip("nbgrader")
@@ -168,7 +168,7 @@ def test_the_gradebook_finds_alembic_without_an_activated_venv(monkeypatch):
     import os
     import shutil
 
-    from imaginator_lite.grading import _alembic_on_path
+    from imaginator_lite.course.grading import _alembic_on_path
 
     monkeypatch.setenv("PATH", "/nonexistent")
     with _alembic_on_path():

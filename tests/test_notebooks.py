@@ -117,7 +117,7 @@ def test_nbval_checked_outputs_reproduce(tmp_path):
 
 
 def test_cli_selects_notebooks():
-    from imaginator_lite.cli.notebooks import select_notebooks
+    from imaginator_lite.course.tutorials import select_notebooks
 
     assert [p.name[:2] for p in select_notebooks(NOTEBOOKS_DIR, ["02,05"])] == ["02", "05"]
     with pytest.raises(ValueError, match="no notebook matches 09"):
@@ -143,7 +143,7 @@ def test_cli_reports_the_failing_cell(tmp_path, capsys):
 
 
 def test_the_tutorials_are_found_from_any_folder(tmp_path, monkeypatch):
-    from imaginator_lite.cli.notebooks import find_notebooks_dir
+    from imaginator_lite.course.tutorials import find_notebooks_dir
 
     monkeypatch.chdir(tmp_path)  # no ./notebooks here: the folder beside the package is used
     assert find_notebooks_dir() == NOTEBOOKS_DIR.resolve()

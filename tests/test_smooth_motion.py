@@ -175,7 +175,7 @@ def test_background_change_ratio():
 # ------------------------------------------------------------------------------------------ notebook 07's checks
 
 def test_the_flow_gradient_check_passes_a_solution_and_names_the_mistakes():
-    from imaginator_lite.exercises import ExerciseError, check_flow_gradient, flow_gradient
+    from imaginator_lite.course.exercises import ExerciseError, check_flow_gradient, flow_gradient
     from imaginator_lite.models.warp import warp_image
 
     def solution(image, flow, target):
@@ -196,7 +196,7 @@ def test_the_flow_gradient_check_passes_a_solution_and_names_the_mistakes():
 
 
 def test_the_jacobian_check_passes_a_solution_and_names_pixel_units():
-    from imaginator_lite.exercises import ExerciseError, check_jacobian_determinant
+    from imaginator_lite.course.exercises import ExerciseError, check_jacobian_determinant
 
     def solution(flow):
         h, w = flow.shape[-2:]

@@ -48,13 +48,13 @@ def test_the_wheel_carries_the_tutorials_and_their_results(installed):
     books = sorted(n for n in names if n.startswith("imaginator_lite/tutorials/") and n.endswith(".ipynb"))
     assert [Path(b).name for b in books] == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert "imaginator_lite/tutorials/results/ablations.json" in names
-    assert "imaginator_lite/tutorial_times.json" in names  # `course grade`'s default per-cell limits
+    assert "imaginator_lite/course/tutorial_times.json" in names  # `course grade`'s default per-cell limits
     where = _run([installed["python"], "-c", "import imaginator_lite; print(imaginator_lite.__file__)"],
                  cwd=installed["tmp"]).stdout
     assert where.startswith(str(installed["site"]))  # the wheel, not this checkout
-    limits = _run([installed["python"], "-c", "import json; from imaginator_lite.grading import default_timeouts; "
+    limits = _run([installed["python"], "-c", "import json; from imaginator_lite.course.grading import default_timeouts; "
                    "print(json.dumps(default_timeouts()))"], cwd=installed["tmp"]).stdout
-    from imaginator_lite.grading import default_timeouts
+    from imaginator_lite.course.grading import default_timeouts
 
     assert json.loads(limits) == default_timeouts()
 

@@ -7,37 +7,15 @@ path for a missing thing), not a traceback. `course copy` without --student need
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .notebooks import execute_notebooks, find_notebooks_dir, select_notebooks
-
-
-#: What a plain install lacks for the instructor's commands.
-INSTALL_COURSE = 'pip install "imaginator-lite[course]"'
-#: The `course` extra's packages, by the module a command imports.
-COURSE_PACKAGES = {"nbgrader": "nbgrader", "jupyter_book": "jupyter-book", "sphinx-mathjax-offline": "sphinx-mathjax-offline"}
-
-
-class MissingCourseTools(ValueError):
-    """An instructor's tool (the `course` extra) is not installed. A ValueError, so that the CLI's one error
-    path (cli.main.run) prints it as one line and exits 2."""
-
-
-def require(command: str, *modules: str) -> None:
-    """MissingCourseTools, naming the install command, unless every module in `modules` imports."""
-    missing = []
-    for module in modules:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            missing.append(COURSE_PACKAGES.get(module, module))
-    if missing:
-        raise MissingCourseTools(f"`{command}` needs {' and '.join(missing)}, which {'is' if len(missing) == 1 else 'are'}"
-                                 f" not installed; install the instructor's tools with: {INSTALL_COURSE}")
+from ..course.editions import SiteBuildError, build_site, copy_course, executed_copies, write_student_edition
+from ..course.grading import AVX2_FACTOR, SLOWER_CPU, TIMEOUT_FLOOR, default_timeouts, grade_submissions, write_grades_csv
+from ..course.tools import INSTALL_COURSE, require
+from ..course.tutorials import execute_notebooks, find_notebooks_dir, select_notebooks
 
 
 def _books(args: argparse.Namespace) -> list[Path]:
@@ -47,8 +25,6 @@ def _books(args: argparse.Namespace) -> list[Path]:
 
 def run_course_student(args: argparse.Namespace) -> int:
     require("course student", "nbgrader")
-    from ..course import write_student_edition
-
     books = _books(args)
     print(f"student edition of {len(books)} notebook(s) from {books[0].parent} -> {args.out}")
     out = write_student_edition(books, Path(args.out))
@@ -59,8 +35,6 @@ def run_course_student(args: argparse.Namespace) -> int:
 def run_course_copy(args: argparse.Namespace) -> int:
     if args.student:
         require("course copy --student", "nbgrader")
-    from ..course import copy_course
-
     books = _books(args)
     report = copy_course(books, Path(args.out), student=args.student)
     edition = "student edition" if args.student else "tutorials"
@@ -74,8 +48,6 @@ def run_course_copy(args: argparse.Namespace) -> int:
 
 def run_course_grade(args: argparse.Namespace) -> int:
     require("course grade", "nbgrader")
-    from ..grading import grade_submissions, write_grades_csv
-
     books = _books(args)
     report = grade_submissions(books, Path(args.submissions), timeout=args.timeout)
     path = write_grades_csv(report, Path(args.out))
@@ -104,8 +76,6 @@ def _execute_quick(books: list[Path], folder: Path, args: argparse.Namespace) ->
 
 def run_course_site(args: argparse.Namespace) -> int:
     require("course site", "jupyter_book", "sphinx-mathjax-offline")
-    from ..course import SiteBuildError, build_site, executed_copies
-
     books = _books(args)
     with tempfile.TemporaryDirectory(prefix="imaginator-course-") as tmp:
         executed = Path(args.executed) if args.executed else _execute_quick(books, Path(tmp), args)
@@ -123,9 +93,7 @@ def run_course_site(args: argparse.Namespace) -> int:
 
 
 def _grade_timeout_help() -> str:
-    """--timeout's help: the rule and the limits it gives (imaginator_lite.grading.default_timeouts)."""
-    from ..grading import AVX2_FACTOR, SLOWER_CPU, TIMEOUT_FLOOR, default_timeouts
-
+    """--timeout's help: the rule and the limits it gives (imaginator_lite.course.grading.default_timeouts)."""
     try:
         limits = ", ".join(f"{stem[:2]}: {s}s" for stem, s in default_timeouts().items())
     except (OSError, ValueError, KeyError) as exc:

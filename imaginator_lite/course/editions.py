@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import nbformat
 
-from .atomic import replace_dir
+from ..atomic import replace_dir
 
 #: Written into every folder this module produces; only such a folder (or an empty one) is replaced.
 MARKER = ".imaginator-course"
@@ -154,7 +154,7 @@ def write_student_edition(books: list[Path], out: Path, log: Callable[[str], Non
 def _write_new(path: Path, write: Callable[[Path], None], kept: list[str], written: list[str], name: str) -> None:
     """write(tmp) then rename to `path` (atomic.atomic_path), unless `path` exists: a student's file is never
     overwritten."""
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     if path.exists():
         kept.append(name)

@@ -41,7 +41,7 @@ from typing import Callable, Iterator
 
 import nbformat
 
-from .course import is_check_cell, nbgrader_meta
+from .editions import is_check_cell, nbgrader_meta
 
 ASSIGNMENT = "course"
 CSV_COLUMNS = ("student", "notebook", "exercise", "score", "max_score", "status")
@@ -278,7 +278,7 @@ def _rows(db_url: str, student: str, graded: list[Path], handed_in: dict, failed
 
 def write_grades_csv(report: GradeReport, path: Path) -> Path:
     """grades.csv (atomically): the columns of CSV_COLUMNS, one row per student and exercise plus totals."""
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:

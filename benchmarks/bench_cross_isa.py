@@ -36,10 +36,10 @@ LOSS_KEYS = ("l1", "g_total", "d_video", "d_image")
 
 def measure(out: Path) -> None:
     """In this process: the shipped models' held-out metrics and their recipes' first logged losses."""
-    from imaginator_lite import ModelConfig, TrainConfig, Trainer, load_pretrained
+    from imaginator_lite import ModelConfig, TrainConfig, Trainer, load_generator
     from imaginator_lite.pipeline import SyntheticData, open_split
     from imaginator_lite.pretrained import PRETRAINED, model_card
-    from imaginator_lite.pretrained.build import held_out_metrics
+    from imaginator_lite.shipping.build import held_out_metrics
 
     torch.set_num_threads(2)
     work = Path(tempfile.mkdtemp(prefix="cross_isa_"))
@@ -47,7 +47,7 @@ def measure(out: Path) -> None:
     for name in PRETRAINED:
         card = model_card(name)
         held = card["held_out"]
-        result[name] = held_out_metrics(load_pretrained(name), name, held["seed"], held["identities"], work)["results"]
+        result[name] = held_out_metrics(load_generator(name), name, held["seed"], held["identities"], work)["results"]
         rows, data = card["first_logged_losses"], card["data"]
         cfg = ModelConfig.from_dict(card["model_config"])
         recipe = TrainConfig.from_dict(card["train_config"]).replace(

@@ -98,7 +98,7 @@ def tour() -> None:
     from imaginator_lite.models.config import ModelConfig
     from imaginator_lite.pipeline import SyntheticData, evaluate_run
     from imaginator_lite.tour import run_tour
-    from imaginator_lite.training.checkpoint import load_generator
+    from imaginator_lite import load_generator
 
     out = Path("runs/measure/tour")
     load_before = os.getloadavg()[0]
@@ -202,13 +202,13 @@ def _rounded_report(report: dict) -> dict:
 
 def _held_out_entry(models: tuple[str, ...], kind: str, seed: int) -> dict:
     """Shipped models and the baselines on the held-out clips of synthetic `kind` from `seed`, with the shipped judge."""
-    from imaginator_lite import defaults, load_pretrained
+    from imaginator_lite import defaults, load_generator
     from imaginator_lite.pipeline import SyntheticData, evaluate_run
 
     store = SyntheticData(kind, defaults.SYNTHETIC_IDENTITIES, 32, 16, seed).store(defaults.DATA_ROOT, progress=False)
     entry = {}
     for name in models:
-        ev = evaluate_run(load_pretrained(name), store, seed=seed, progress=False)
+        ev = evaluate_run(load_generator(name), store, seed=seed, progress=False)
         entry[name] = {"passed": ev["passed"], "model": rounded(ev["results"]["model"])}
     entry["baselines"] = {b: rounded(r) for b, r in ev["results"].items() if b != "model"}
     entry.update(clips=ev["clips"], judge=ev["judge"])
@@ -225,16 +225,16 @@ def _sample_crops() -> dict:
 def photos() -> None:
     """The shipped paint and warp models on the sample photos and on held-out drawn faces; the study's warp runs
     (seeds 0, 1, 2) without and with the paint penalty on the sample photos; and the figures of both."""
-    from imaginator_lite import defaults, load_pretrained
+    from imaginator_lite import defaults, load_generator
     from imaginator_lite.data.splits import split_identities
     from imaginator_lite.generation.compare import drawn_faces_report, photo_report
-    from imaginator_lite.training.checkpoint import load_generator
+    from imaginator_lite import load_generator
 
     crops = _sample_crops()
     test_ids = split_identities(defaults.SYNTHETIC_IDENTITIES, seed=defaults.HELD_OUT_SEED)["test"][:6]
     shipped = {}
     for name in ("faces", "faces-free-warp"):
-        G = load_pretrained(name)
+        G = load_generator(name)
         shipped[name] = {"photos": {p: _rounded_report(photo_report(G, crop)) for p, crop in crops.items()},
                          "drawn_faces": drawn_faces_report(G, test_ids, defaults.HELD_OUT_SEED)}
     penalty = {}
@@ -264,7 +264,7 @@ def penalty_figures(crops: dict | None = None) -> None:
     from imaginator_lite.generation.compare import label_videos
     from imaginator_lite.generation.compare_plots import plot_grouped_bars, plot_painted_maps
     from imaginator_lite.generation.viz import new_figure, finish_figure
-    from imaginator_lite.training.checkpoint import load_generator
+    from imaginator_lite import load_generator
 
     crops = crops or _sample_crops()
     data = json.loads((NOTEBOOK_RESULTS / "paint_vs_warp.json").read_text())["measured"]["paint_penalty"]
@@ -291,7 +291,7 @@ def trials() -> None:
     seed 0, `warp` output, penalty W; its eval.json holds its held-out numbers) with its painted share on the
     sample photos, beside the study's unpenalised warp run of seed 0."""
     from imaginator_lite.generation.compare import photo_report
-    from imaginator_lite.training.checkpoint import load_generator
+    from imaginator_lite import load_generator
 
     crops = _sample_crops()
     runs = {"0": (Path("runs/study/warp-seed0"), None)}
@@ -337,7 +337,7 @@ def real_faces() -> None:
     """Issue 29's goal measures on the sample photos for the still photo (what the reader reads with no motion),
     faces-free-warp (before) and faces-warp (after); both on held-out drawn faces (seed 11: SSIM against every
     baseline) and faces-warp on held-out textured faces."""
-    from imaginator_lite import load_pretrained
+    from imaginator_lite import load_generator
     from imaginator_lite.evaluation.photo_motion import expression_reading
     from imaginator_lite.generation.compare import photo_goals
     from imaginator_lite.labels import EXPRESSIONS
@@ -347,7 +347,7 @@ def real_faces() -> None:
     for name, crop in crops.items():  # the still photo as a 2-frame clip per label: first = last
         reading = expression_reading(crop[None, :, None].expand(len(EXPRESSIONS), -1, 2, -1, -1), EXPRESSIONS)
         still[name] = {"reads_first": sum(reading["first_on_last"].values()) / len(EXPRESSIONS), "reading": reading}
-    models = {name: photo_goals(load_pretrained(name), crops) for name in ("faces-free-warp", "faces-warp")}
+    models = {name: photo_goals(load_generator(name), crops) for name in ("faces-free-warp", "faces-warp")}
     held_out = {kind: _held_out_entry(("faces-free-warp", "faces-warp"), kind, WARP_HELD_OUT_SEED)
                 for kind in ("faces", "textured-faces")}
     update("real_faces", "measured", _round_all({

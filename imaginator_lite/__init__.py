@@ -8,6 +8,7 @@ from .data.store import ClipDataset
 from .data.synthetic_sets import make_synthetic_store
 from .device import resolve_device
 from .generation.generate import generate, label_grid
+from .loading import load_generator
 from .labels import ACTIONS, EXPRESSIONS, resolve_label
 from .models.blocks import TransposedConv1Plus2d, TransposedConv3d, matched_width
 from .models.config import ModelConfig
@@ -15,8 +16,6 @@ from .models.discriminators import ImageDiscriminator, VideoDiscriminator
 from .models.generator import Decoder, Encoder, Generator
 from .models.official import load_official, save_official
 from .pipeline import SyntheticData, evaluate_run, load_or_train
-from .pretrained import load_pretrained
-from .training.checkpoint import load_generator
 from .training.config import TrainConfig
 from .training.trainer import Trainer
 
@@ -35,7 +34,7 @@ __version__ = _version()
 __all__ = [
     "ModelConfig", "Generator", "Encoder", "Decoder", "VideoDiscriminator", "ImageDiscriminator",
     "TransposedConv1Plus2d", "TransposedConv3d", "matched_width", "load_official", "save_official",
-    "load_generator", "load_pretrained", "generate", "label_grid", "ClipDataset", "make_synthetic_store",
+    "load_generator", "generate", "label_grid", "ClipDataset", "make_synthetic_store",
     "SyntheticData", "load_or_train", "evaluate_run", "Trainer", "TrainConfig", "resolve_device",
     "resolve_label", "EXPRESSIONS", "ACTIONS", "__version__",
 ]

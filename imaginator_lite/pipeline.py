@@ -19,6 +19,7 @@ import torch
 from .defaults import DATA_ROOT, JUDGE_EPOCHS, JUDGE_MIN_STEPS, JUDGE_WIDTH, SYNTHETIC_IDENTITIES
 from .data.store import ClipDataset, load_meta, store_info
 from .data.synthetic_sets import KIND_CLASSES
+from .loading import load_generator
 from .models.config import ModelConfig
 from .training.config import TrainConfig
 
@@ -122,7 +123,7 @@ def load_or_train(model_cfg: ModelConfig, train_cfg: TrainConfig, dataset: Any =
     """Load `checkpoint` (default out_dir/checkpoint.pt) unless `train` is asked or it is missing;
     then train `model_cfg` with `train_cfg` on `dataset` (`log` hears the ETA). Returns the
     generator in eval mode."""
-    from .training.checkpoint import load_checkpoint, load_generator
+    from .training.checkpoint import load_checkpoint
     from .training.trainer import Trainer
 
     path = Path(checkpoint) if checkpoint else (Path(train_cfg.out_dir) / "checkpoint.pt" if train_cfg.out_dir else None)
@@ -167,7 +168,7 @@ def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "
     from .evaluation.classifier import get_classifier
     from .evaluation.evaluate import evaluate_with_baselines
     from .evaluation.verdict import tour_verdict
-    from .pretrained.judges import shipped_judge_for
+    from .evaluation.judges import shipped_judge_for
 
     check_store_fits(store, G.cfg, split)
     if isinstance(fvd_detector, (str, os.PathLike)):  # a bad file fails here, before any work
@@ -204,20 +205,3 @@ def judge_identity(feature_net: torch.nn.Module | None) -> dict[str, Any] | None
         return None
     info = getattr(feature_net, "info", {})
     return {"source": info.get("source", type(feature_net).__name__), "sha256": info.get("sha256")}
-
-
-def find_generator(candidates: list[str | os.PathLike | None], pretrained: str = "faces",
-                   device: str | torch.device = "cpu", output: str | None = None) -> tuple[torch.nn.Module, str]:
-    """The first existing checkpoint of `candidates` (None entries skipped), else the shipped
-    pretrained model; returns (G in eval mode, where it came from). output ('paint' or 'warp'): the kind
-    asked for; a ValueError naming both when the found generator is of the other kind."""
-    from .models.config import check_output
-    from .pretrained import load_pretrained
-    from .training.checkpoint import load_generator
-
-    for path in candidates:
-        if path and Path(path).is_file():
-            return load_generator(path, device, output=output), str(path)
-    G = load_pretrained(pretrained, device=device)
-    check_output(output, G.cfg.output, f"the shipped pretrained '{pretrained}' model")
-    return G, f"the shipped pretrained '{pretrained}' model"

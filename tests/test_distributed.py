@@ -86,7 +86,7 @@ def test_a_checkpoint_of_two_ranks_resumes_in_one_process(runs):
     print(f"largest loss difference, {runs['precision']}, 3 steps on 2 ranks + 2 resumed in 1 process "
           f"vs 5 in 1 process: {worst:.2e}")
     assert worst <= DDP_LOSS_ATOL[runs["precision"]]
-    from imaginator_lite.training.checkpoint import load_generator
+    from imaginator_lite import load_generator
 
     G = load_generator(root / "two" / "checkpoint.pt")  # plain BatchNorm keys: generate / evaluate load it
     assert all(not isinstance(m, CrossRankBatchNorm) for m in G.modules())

@@ -10,13 +10,13 @@ import torch
 from PIL import Image
 
 import imaginator_lite.pretrained as pretrained
-from imaginator_lite import ModelConfig, TrainConfig, Trainer, load_pretrained
+from imaginator_lite import ModelConfig, TrainConfig, Trainer, load_generator
 from imaginator_lite.cli.main import main
 from imaginator_lite.pipeline import SyntheticData, open_split
 from imaginator_lite.tour import TOUR_RECIPE
 from imaginator_lite.pretrained import PRETRAINED, model_card, sha256_of, weights_path
-from imaginator_lite.pretrained.judges import (JUDGES, judge_card, judge_weights_path, load_judge,
-                                               shipped_judge_for)
+from imaginator_lite.evaluation.judges import load_judge, shipped_judge_for
+from imaginator_lite.pretrained.judges import JUDGES, judge_card, judge_weights_path
 
 
 #: Relative tolerance of the provenance re-run per logged loss. On the card's CPU class the re-run gives the
@@ -42,7 +42,7 @@ def test_the_weights_match_their_card(name):
         assert card[key], key
     assert card["held_out"]["seed"] != card["data"]["seed"], "held-out identities must come from another seed"
     assert card["held_out"]["passed"] is True
-    G = load_pretrained(name)
+    G = load_generator(name)
     assert not G.training and G.cfg == ModelConfig.from_dict(card["model_config"])
     assert list(G.cfg.class_names) == card["classes"]
 
@@ -69,9 +69,9 @@ def _ship_damaged_copy(stem, tmp_path, monkeypatch):
 def test_a_damaged_weights_file_is_refused(tmp_path, monkeypatch):
     _ship_damaged_copy("faces", tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="sha256"):
-        load_pretrained("faces")
-    with pytest.raises(ValueError, match="ships faces, actions, faces-warp"):
-        load_pretrained("dogs")
+        load_generator("faces")
+    with pytest.raises(ValueError, match=r"not a shipped model \(faces, actions, faces-warp"):
+        load_generator("dogs")
 
 
 @pytest.mark.parametrize("name", PRETRAINED)
@@ -137,7 +137,7 @@ def test_generate_with_the_shipped_model(tmp_path):
     assert main(["generate", "--pretrained", "faces", "--label", "happiness", "--out", str(out), "--device", "cpu"]) == 0
     with Image.open(out) as gif:
         assert gif.n_frames == model_card("faces")["model_config"]["frames"]
-    G = load_pretrained("actions")
+    G = load_generator("actions")
     with torch.no_grad():
         video = G(torch.zeros(1, 3, 32, 32), torch.zeros(1, G.cfg.dim_z), torch.tensor([0]))
     assert video.shape == (1, 3, 16, 32, 32)
@@ -233,7 +233,7 @@ def test_the_label_changes_a_photos_motion_more_than_the_noise_does():
     from imaginator_lite.generation.generate import generate_at_resolution
     from imaginator_lite.generation.photos import prepare_photo, sample_photos
 
-    G = load_pretrained("faces-warp")
+    G = load_generator("faces-warp")
     prepared = prepare_photo(sample_photos()[0].photo, G.cfg.image_size)
     photo = prepared.at(128)
     by_label, _ = label_videos(G, photo, seed=0)
@@ -251,7 +251,7 @@ def test_the_real_face_measures_of_faces_warp_reproduce_the_record():
     record = json.loads((Path(__file__).resolve().parents[1] / "notebooks/results/real_faces.json").read_text())
     recorded = record["measured"]["models"]["faces-warp"]["photos"]["Grace Hopper"]
     crops = sample_photo_crops()
-    mine = photo_goals(load_pretrained("faces-warp"), {"Grace Hopper": crops["Grace Hopper"]},
+    mine = photo_goals(load_generator("faces-warp"), {"Grace Hopper": crops["Grace Hopper"]},
                        seed=record["measured"]["noise_seed"])["photos"]["Grace Hopper"]
     assert mine["fold_share"] == 0 and mine["squash_share"] <= 0.01 and mine["background_ratio"] <= 0.25
     assert mine["kept_detail"] >= 0.9 and mine["label_over_noise"] > 1

@@ -18,7 +18,8 @@ from imaginator_lite.evaluation.photo_motion import (background_change, face_ell
 from imaginator_lite.labels import EXPRESSIONS
 from imaginator_lite.models import smooth_warp
 from imaginator_lite.models.outputs import OUTPUT_KINDS, output_kind
-from imaginator_lite.training.checkpoint import load_generator, save_checkpoint
+from imaginator_lite import load_generator
+from imaginator_lite.training.checkpoint import save_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY_TPS = ModelConfig.preset("tiny", output="tps")

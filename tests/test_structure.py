@@ -92,6 +92,44 @@ def test_no_import_circle_between_the_library_files():
     assert not cycles, "import circles (imports inside functions count): " + "; ".join(" <-> ".join(c) for c in cycles)
 
 
+def _package_of(module: str) -> str:
+    """The library's top-level part a module belongs to: imaginator_lite.data.store -> imaginator_lite.data."""
+    return ".".join(module.split(".")[:2])
+
+
+def _package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The import graph between the library's top-level parts (the root __init__, which re-exports, left out)."""
+    parts: dict[str, set[str]] = {}
+    for name, targets in graph.items():
+        if name == "imaginator_lite":
+            continue
+        parts.setdefault(_package_of(name), set()).update(
+            _package_of(t) for t in targets if t != "imaginator_lite" and _package_of(t) != _package_of(name))
+    return parts
+
+
+def test_no_import_circle_between_the_library_packages():
+    """Layers: no package imports one that (through others) imports it back, e.g. pipeline <-> pretrained."""
+    cycles = _cycles(_package_graph(_import_graph()))
+    assert not cycles, "circles between packages: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_the_course_and_the_shipping_tools_sit_above_the_library():
+    """Only the CLI (the top floor) may import the course; nothing in the package imports the shipping tools."""
+    graph = _import_graph()
+    upward = {(name, t) for name, targets in graph.items() for t in targets
+              if (_package_of(t) == "imaginator_lite.course" and _package_of(name) not in
+                  ("imaginator_lite.course", "imaginator_lite.cli"))
+              or (_package_of(t) == "imaginator_lite.shipping" and _package_of(name) != "imaginator_lite.shipping")}
+    assert not upward, "imports from a lower layer up: " + ", ".join(f"{a} -> {b}" for a, b in sorted(upward))
+
+
+def test_the_package_graph_sees_a_circle_between_packages():
+    graph = {"imaginator_lite.a.x": {"imaginator_lite.b.y"}, "imaginator_lite.b.y": {"imaginator_lite.a.z"},
+             "imaginator_lite.a.z": set()}
+    assert _cycles(_package_graph(graph)) == [["imaginator_lite.a", "imaginator_lite.b"]]
+
+
 def test_the_circle_finder_finds_a_circle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from imaginator_lite.training.checkpoint import load_checkpoint, load_generator, save_checkpoint
+from imaginator_lite import load_generator
+from imaginator_lite.training.checkpoint import load_checkpoint, save_checkpoint
 from imaginator_lite.models.config import ModelConfig
 from imaginator_lite.models.generator import Generator
 from imaginator_lite.models.official import save_official

@@ -15,7 +15,8 @@ from imaginator_lite.models.official import load_official, save_official
 from imaginator_lite.models.warp import (MAX_FLOW, WarpFields, apply_fields, compose, identity_grid, pixels_to_flow,
                                          upsample_fields, warp_image)
 from imaginator_lite.training import Trainer, TrainConfig
-from imaginator_lite.training.checkpoint import load_checkpoint, load_generator, save_checkpoint
+from imaginator_lite import load_generator
+from imaginator_lite.training.checkpoint import load_checkpoint, save_checkpoint
 
 TINY = ModelConfig.preset("tiny")
 TINY_WARP = ModelConfig.preset("tiny", output="warp")
@@ -219,13 +220,13 @@ def test_an_official_file_is_a_paint_generator(tmp_path):
         load_generator(tmp_path / "g.pth", cfg=TINY_WARP)
 
 
-def test_find_generator_checks_the_kind(checkpoints):
-    from imaginator_lite.pipeline import find_generator
-
-    G, where = find_generator([None, checkpoints["warp"]], output="warp")
-    assert G.cfg.output == "warp" and where == str(checkpoints["warp"])
+def test_load_generator_checks_the_kind(checkpoints):
+    G = load_generator(checkpoints["warp"], output="warp")
+    assert G.cfg.output == "warp"
     with pytest.raises(ValueError, match="shipped pretrained 'faces' model holds a paint"):
-        find_generator([], output="warp")
+        load_generator("faces", output="warp")
+    with pytest.raises(ValueError, match="unknown generator 'facez'.*faces-warp"):
+        load_generator("facez")
 
 
 def test_train_and_resume_with_output_warp(tmp_path, capsys):

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import argparse
 
+from ..loading import describe_source, load_generator
+from ..pretrained import PRETRAINED, model_card
+
 
 def add_generator_flags(parser: argparse.ArgumentParser) -> None:
     """--checkpoint CKPT | --pretrained faces|actions|faces-warp|faces-free-warp, and --device."""
-    from ..pretrained import PRETRAINED
-
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--checkpoint", help="our checkpoint or an official generator .pth")
     which.add_argument("--pretrained", choices=PRETRAINED, help="a model shipped with the package (faces-warp: "
@@ -18,10 +19,8 @@ def add_generator_flags(parser: argparse.ArgumentParser) -> None:
 
 def load_generator_from_args(args: argparse.Namespace):
     """(G in eval mode, where it came from, its model card or None) for --checkpoint / --pretrained."""
-    if args.pretrained:
-        from ..pretrained import load_pretrained, model_card
-        return load_pretrained(args.pretrained, args.device), f"pretrained '{args.pretrained}'", model_card(args.pretrained)
-    if not args.checkpoint:
-        raise ValueError("give --checkpoint CKPT or --pretrained faces|actions|faces-warp|faces-free-warp")
-    from ..training.checkpoint import load_generator
-    return load_generator(args.checkpoint, args.device), str(args.checkpoint), None
+    source = args.pretrained or args.checkpoint
+    if not source:
+        raise ValueError(f"give --checkpoint CKPT or --pretrained {'|'.join(PRETRAINED)}")
+    card = model_card(args.pretrained) if args.pretrained else None
+    return load_generator(source, args.device), describe_source(source), card

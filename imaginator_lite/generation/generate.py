@@ -1,6 +1,6 @@
 """Generation helpers: one image + a label (name or index) + a seed -> videos, and one-per-class grids.
 
-Works with any Generator, including an official checkpoint loaded by `checkpoint.load_generator`
+Works with any Generator, including an official checkpoint loaded by `imaginator_lite.load_generator`
 (expression names then map to the official one-hot order in `labels.EXPRESSIONS`).
 """
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Generators trained by the package itself and shipped with it (safetensors + a JSON model card).
 
 The judges that score synthetic data (the feature classifiers behind the Frechet distance and the
-conditional accuracy) ship here too: `judges.load_judge("faces")`.
+conditional accuracy) ship here too: `evaluation.judges.load_judge("faces")`.
 
-`load_pretrained("faces")` (synthetic facial expressions) or `load_pretrained("actions")`
-(synthetic Weizmann-like actions): the `small` preset, 16 frames of 32x32. `load_pretrained("faces-warp")`:
-trained on textured faces (data/textured_faces.py) with the thin-plate-spline output (models/smooth_warp.py) and a
+Load one with `imaginator_lite.load_generator(name)` (loading.py; `load_pretrained` below is its shipped-weights
+step). "faces" (synthetic facial expressions) or "actions" (synthetic Weizmann-like actions): the `small` preset,
+16 frames of 32x32. "faces-warp": trained on drawn and textured faces (data/synthetic_sets.py, mixed-faces) with the thin-plate-spline output (models/smooth_warp.py) and a
 paint penalty; it animates a photo at the photo's resolution (G.animate) without tearing it or moving its
 background. `"faces-free-warp"`: the earlier warp model (drawn faces, a free flow), kept for the comparison. Each card records the
 exact command that trained it, the code commit, the data seed, the losses of its first logged
@@ -67,8 +67,8 @@ def model_card(name: str) -> dict[str, Any]:
 
 
 def load_pretrained(name: str, device: str | torch.device = "cpu", verify: bool = True) -> torch.nn.Module:
-    """The shipped Generator `name` (one of PRETRAINED) in eval mode; verify: check the card's
-    sha256."""
+    """The shipped Generator `name` (one of PRETRAINED) in eval mode; verify: check the card's sha256. Users call
+    imaginator_lite.load_generator(name), the one loader."""
     from ..device import resolve_device
     from ..models.config import ModelConfig
     from ..models.generator import Generator

@@ -1,9 +1,9 @@
-"""One training-checkpoint format, written atomically, and `load_generator` for ours or official files.
+"""One training-checkpoint format, written atomically, and `generator_from_file` for ours or official files.
 
 A checkpoint is a dict: format tag, model config, train config, G/D_V/D_I weights, optimiser and
 GradScaler states, step/epoch, the global RNG states (torch CPU/CUDA, numpy, random), the run's own
 random streams (noise, frame picks, epoch order, windows: "random_streams", read under its old name
-"sampler" too) and the metrics history. `load_generator` also accepts an official generator .pth (paper preset).
+"sampler" too) and the metrics history. `generator_from_file` also accepts an official generator .pth (paper preset).
 """
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     obj = _torch_load(path)
     if not is_our_checkpoint(obj):
         raise ValueError(f"{path} is not an imaginator-lite training checkpoint (no format tag {FORMAT_TAG!r}); "
-                         "for an official generator file use load_generator() or official.load_official()")
+                         "for an official generator file use imaginator_lite.load_generator() or official.load_official()")
     for key in ("model_config", "generator"):
         if obj.get(key) is None:
             raise ValueError(f"checkpoint {path} has no {key!r} entry; it is incomplete")
@@ -122,9 +122,9 @@ def model_config_of(ckpt: Mapping[str, Any]) -> ModelConfig:
     return ModelConfig.from_dict(ckpt["model_config"])
 
 
-def load_generator(path: str | os.PathLike, device: str | torch.device = "cpu",
+def generator_from_file(path: str | os.PathLike, device: str | torch.device = "cpu",
                    cfg: ModelConfig | None = None, output: str | None = None) -> Generator:
-    """Generator in eval mode from OUR checkpoint or an OFFICIAL generator .pth (paper preset by default).
+    """Generator in eval mode from OUR checkpoint or an OFFICIAL generator .pth (paper preset by default); imaginator_lite.load_generator also takes a shipped name.
 
     output ('paint' or 'warp'; None: whatever the file holds) and cfg.output must match the file's kind: a
     ValueError naming both otherwise, before any weights are loaded. Official files are paint generators.

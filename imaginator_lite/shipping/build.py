@@ -1,8 +1,8 @@
 """Maintainer tool: turn a finished training run into a shipped model (safetensors + JSON model card).
 
-    python -m imaginator_lite.pretrained.build faces --run runs/pretrained/faces \\
+    python -m imaginator_lite.shipping.build faces --run runs/pretrained/faces \\
         --command "imaginator-lite train ..." --commit 64febf3 --wall-time 1234 --eval-seed 7
-    python -m imaginator_lite.pretrained.build faces --rescore     # held-out metrics only, e.g. after a new judge
+    python -m imaginator_lite.shipping.build faces --rescore     # held-out metrics only, e.g. after a new judge
 
 The card records how the weights were made (the exact command, code commit, data seed, steps,
 wall time), the losses of the first logged steps (a test re-runs them), the sha256 of the
@@ -18,7 +18,7 @@ from typing import Any
 from ..atomic import atomic_path, write_json
 from ..defaults import HELD_OUT_SEED
 from ..evaluation.metric_registry import CARD
-from . import HERE, PRETRAINED, SYNTHETIC_KIND, sha256_of
+from ..pretrained import HERE, PRETRAINED, SYNTHETIC_KIND, sha256_of
 
 #: Losses of the first logged steps kept on the card for the provenance test.
 PROVENANCE_ROWS = 3
@@ -61,7 +61,8 @@ def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s:
     """Export the run's generator and write its model card; returns the card."""
     import json
 
-    from ..training.checkpoint import load_checkpoint, load_generator
+    from ..training.checkpoint import load_checkpoint
+    from ..loading import load_generator
 
     from ..data.store import load_meta
 
@@ -87,17 +88,18 @@ def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s:
 def rescore_card(name: str, work: Path) -> dict[str, Any]:
     """Evaluate the shipped model again (its held-out seed and identities, the shipped judge) and
     rewrite only the card's `held_out` section; weights and provenance stay as they are."""
-    from . import load_pretrained, model_card
+    from ..loading import load_generator
+    from ..pretrained import model_card
 
     card = model_card(name)
     held = card["held_out"]
-    card["held_out"] = held_out_metrics(load_pretrained(name), name, held["seed"], held["identities"], work)
+    card["held_out"] = held_out_metrics(load_generator(name), name, held["seed"], held["identities"], work)
     write_json(HERE / f"{name}.json", card)
     return card
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m imaginator_lite.pretrained.build", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m imaginator_lite.shipping.build", description=__doc__)
     p.add_argument("name", choices=PRETRAINED)
     p.add_argument("--rescore", action="store_true",
                    help="only evaluate the shipped model again and rewrite its card's held-out metrics")

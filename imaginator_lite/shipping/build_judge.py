@@ -1,6 +1,6 @@
 """Maintainer tool: train a synthetic domain's judge once and ship it (safetensors + JSON card).
 
-    python -m imaginator_lite.pretrained.build_judge faces --commit abc1234
+    python -m imaginator_lite.shipping.build_judge faces --commit abc1234
 
 The judge is the feature classifier behind the Frechet distance and the conditional accuracy. It is
 trained on identities rendered from its own seed (never a seed the tour, the study or the model
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_path, write_json
-from . import HERE, sha256_of
-from .judges import JUDGES
+from ..pretrained import HERE, sha256_of
+from ..pretrained.judges import JUDGES
 
 #: The judges' recipe: the data seed is one no tour, study or card evaluates on.
 JUDGE_DATA = {"identities": 200, "seed": 1000, "image_size": 32, "frames": 16}
@@ -49,7 +49,7 @@ def build_judge(kind: str, commit: str, work: Path, progress: bool = True) -> di
     card = {
         "kind": kind, "classes": list(test.classes), "width": model.width,
         "image_size": JUDGE_DATA["image_size"], "frames": frames,
-        "command": f"python -m imaginator_lite.pretrained.build_judge {kind} --commit {commit}",
+        "command": f"python -m imaginator_lite.shipping.build_judge {kind} --commit {commit}",
         "code_commit": commit, "data": {"store": data.name, **JUDGE_DATA}, "training": {**training, **model.info},
         "train_seconds": round(seconds, 1), "train_accuracy": model.info["train_accuracy"],
         "held_out_accuracy": {"val": model.info["val_accuracy"], "test": classifier_accuracy(model, test),
@@ -61,7 +61,7 @@ def build_judge(kind: str, commit: str, work: Path, progress: bool = True) -> di
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m imaginator_lite.pretrained.build_judge", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m imaginator_lite.shipping.build_judge", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("kind", choices=JUDGES)
     p.add_argument("--commit", required=True, help="the code commit it is trained with")

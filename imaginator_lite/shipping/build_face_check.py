@@ -2,7 +2,7 @@
 
     pip download facenet-pytorch==2.6.0 --no-deps -d /tmp/fnp
     python -m zipfile -e /tmp/fnp/facenet_pytorch-2.6.0-py3-none-any.whl /tmp/fnp/x
-    python -m imaginator_lite.pretrained.build_face_check /tmp/fnp/x/facenet_pytorch/data/onet.pt
+    python -m imaginator_lite.shipping.build_face_check /tmp/fnp/x/facenet_pytorch/data/onet.pt
 
 It writes mtcnn_onet.safetensors and its card mtcnn_onet.json here (the weights of
 data.importers.face_check.ONet). facenet-pytorch is MIT-licensed (MTCNN_LICENSE.txt); the network is
@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from ..atomic import atomic_path, sha256_of, write_json
-from . import HERE
+from ..pretrained import HERE
 
 STEM = "mtcnn_onet"
 #: the wheel the weights come from, and its sha256 (as PyPI lists it; pip checks it on download)
@@ -64,7 +64,7 @@ def build_face_check(onet_pt: str | Path) -> dict[str, Any]:
         "source": {"package": "facenet-pytorch", "version": "2.6.0", "wheel": WHEEL, "wheel_sha256": WHEEL_SHA256,
                    "file": "facenet_pytorch/data/onet.pt", "file_sha256": sha256_of(onet_pt)},
         "license": "MIT (facenet-pytorch, Copyright (c) 2019 Timothy Esler): MTCNN_LICENSE.txt",
-        "command": f"python -m imaginator_lite.pretrained.build_face_check {onet_pt.name}",
+        "command": f"python -m imaginator_lite.shipping.build_face_check {onet_pt.name}",
         "input": {"size": [48, 48], "layout": "(N, 3, 48, 48) RGB, rows = image rows (not transposed)",
                   "resize": "square crop (zero padding outside the image), torch interpolate mode='area'",
                   "normalisation": "(pixel - 127.5) * 0.0078125"},
@@ -79,7 +79,7 @@ def build_face_check(onet_pt: str | Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m imaginator_lite.pretrained.build_face_check", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m imaginator_lite.shipping.build_face_check", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("onet_pt", help="facenet_pytorch/data/onet.pt from the facenet-pytorch 2.6.0 wheel")
     args = p.parse_args(argv)

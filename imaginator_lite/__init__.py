@@ -10,6 +10,7 @@ from .device import resolve_device
 from .generation.generate import generate, label_grid
 from .labels import ACTIONS, EXPRESSIONS, resolve_label
 from .models.blocks import TransposedConv1Plus2d, TransposedConv3d, matched_width
+from .models.build import build_generator
 from .models.config import ModelConfig
 from .models.discriminators import ImageDiscriminator, VideoDiscriminator
 from .models.generator import Decoder, Encoder, Generator
@@ -33,7 +34,7 @@ def _version() -> str:
 __version__ = _version()
 
 __all__ = [
-    "ModelConfig", "Generator", "Encoder", "Decoder", "VideoDiscriminator", "ImageDiscriminator",
+    "ModelConfig", "Generator", "build_generator", "Encoder", "Decoder", "VideoDiscriminator", "ImageDiscriminator",
     "TransposedConv1Plus2d", "TransposedConv3d", "matched_width", "load_official", "save_official",
     "load_generator", "load_pretrained", "generate", "label_grid", "ClipDataset", "make_synthetic_store",
     "SyntheticData", "load_or_train", "evaluate_run", "Trainer", "TrainConfig", "resolve_device",

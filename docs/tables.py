@@ -498,6 +498,20 @@ def presets() -> str:
 
 
 @block
+def family_sizes() -> str:
+    """docs/model.md: each generator family's parameters per preset, computed from the code (on the meta device)."""
+    import torch
+    from imaginator_lite.models import FAMILIES, ModelConfig, build_generator
+
+    rows = []
+    for name in ("paper", "medium", "small", "tiny"):
+        with torch.device("meta"):
+            counts = [parameter_count(build_generator(ModelConfig.preset(name, family=f))) for f in FAMILIES]
+        rows.append([f"`{name}`"] + [f"{c:,}" for c in counts] + [f"{c / counts[0]:.2f}" for c in counts[1:]])
+    return table(["preset"] + [f"G {f}" for f in FAMILIES] + [f"{f} / imaginator" for f in FAMILIES[1:]], rows)
+
+
+@block
 def matching_example() -> str:
     """docs/model.md: the parameter-matching formula on the SPEC's example, computed."""
     from imaginator_lite import matched_width

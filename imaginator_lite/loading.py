@@ -7,8 +7,7 @@ from pathlib import Path
 
 import torch
 
-from .models.config import ModelConfig, check_output
-from .models.generator import Generator
+from .models.config import ModelConfig, check_family, check_output
 from .pretrained import PRETRAINED, load_pretrained
 from .training.checkpoint import generator_from_file
 
@@ -20,10 +19,11 @@ def _is_shipped_name(source: str | os.PathLike) -> bool:
 
 
 def load_generator(source: str | os.PathLike, device: str | torch.device = "cpu", output: str | None = None,
-                   cfg: ModelConfig | None = None) -> Generator:
+                   cfg: ModelConfig | None = None, family: str | None = None) -> torch.nn.Module:
     """G in eval mode from `source`: a shipped name (PRETRAINED), our checkpoint or an official generator .pth.
 
-    output ('paint', 'warp' or 'tps'; None: any): the kind asked for, a ValueError naming both otherwise.
+    output ('paint', 'warp' or 'tps'; None: any) and family ('imaginator', 'vgan', 'mocogan'; None: any): what is
+    asked for, a ValueError naming both otherwise, before any weights are loaded.
     cfg: the config to load a file into (an official .pth defaults to the paper preset); not for a shipped name.
     """
     if _is_shipped_name(source):
@@ -31,12 +31,13 @@ def load_generator(source: str | os.PathLike, device: str | torch.device = "cpu"
             raise ValueError(f"cfg is for files; the shipped model {source!r} brings its own config")
         G = load_pretrained(source, device=device)
         check_output(output, G.cfg.output, f"the shipped pretrained {source!r} model")
+        check_family(family, G.cfg.family, f"the shipped pretrained {source!r} model")
         return G
     path = Path(source)
     if not path.exists() and path.suffix not in (".pt", ".pth") and len(path.parts) == 1:
         raise ValueError(f"unknown generator {str(source)!r}: not a shipped model ({', '.join(PRETRAINED)}) and not "
                          "a file; give one of those names or the path of a checkpoint")
-    return generator_from_file(path, device, cfg=cfg, output=output)
+    return generator_from_file(path, device, cfg=cfg, output=output, family=family)
 
 
 def describe_source(source: str | os.PathLike) -> str:

@@ -45,6 +45,16 @@ def add_output_flag(parser: argparse.ArgumentParser) -> None:
                              "smooth by construction, and a background that stays still")
 
 
+def add_family_flag(parser: argparse.ArgumentParser) -> None:
+    """--family imaginator | vgan | mocogan: ModelConfig.family over the preset's (imaginator)."""
+    from ..models.config import FAMILIES
+
+    parser.add_argument("--family", choices=FAMILIES, default=None,
+                        help="the generator: imaginator (the paper, default); vgan (Vondrick et al. 2016: a 3D "
+                             "foreground and mask over a still background) or mocogan (Tulyakov et al. 2018: a GRU of "
+                             "motion codes, frames rendered in 2D), baselines that paint (--output paint only)")
+
+
 def given_train_flags(args: argparse.Namespace) -> dict:
     """The TrainConfig fields given on the command line."""
     return {f.name: getattr(args, f.name) for f in cli_fields() if getattr(args, f.name, None) is not None}
@@ -52,7 +62,7 @@ def given_train_flags(args: argparse.Namespace) -> dict:
 
 def _resume_plan(args: argparse.Namespace, overrides: dict):
     """(model config, store) of a resumed run, after checking the flags against the checkpoint."""
-    from ..models.config import check_output
+    from ..models.config import check_family, check_output
     from ..training.checkpoint import load_checkpoint, model_config_of
     from ..training.trainer import check_resume
 
@@ -62,6 +72,7 @@ def _resume_plan(args: argparse.Namespace, overrides: dict):
         raise ValueError(f"{args.resume} holds a '{cfg.name}' model (step {ckpt.get('step', 0)}) but --preset "
                          f"{args.preset} was given: drop --preset to resume it, or train a new model with another --out")
     check_output(args.output, cfg.output, f"{args.resume} (step {ckpt.get('step', 0)})")
+    check_family(args.family, cfg.family, f"{args.resume} (step {ckpt.get('step', 0)})")
     check_resume(args.resume, ckpt, overrides)
     recorded = Path(args.resume).parent / RUN_FILE
     store = args.data or (json.loads(recorded.read_text())["store"] if recorded.is_file() else None)
@@ -76,7 +87,7 @@ def _new_plan(args: argparse.Namespace):
     from ..pipeline import SyntheticData, model_for_store
 
     preset = args.preset or DEFAULT_PRESET
-    model = {"output": args.output} if args.output else {}  # ModelConfig overrides given on the command line
+    model = {k: getattr(args, k) for k in ("output", "family") if getattr(args, k)}  # ModelConfig overrides given
     if args.data:
         return model_for_store(args.data, preset, **model), Path(args.data)
     cfg = ModelConfig.preset(preset, **model)
@@ -108,6 +119,7 @@ def run_train(args: argparse.Namespace) -> int:
         trainer = Trainer(cfg, base, dataset)
         if ranks.is_main:
             write_json(Path(args.out) / RUN_FILE, {"store": str(store), "preset": cfg.name, "output": cfg.output,
+                                                   "family": cfg.family,
                                                    "argv": sys.argv[1:],
                                                    "world_size": ranks.world_size})
     trainer.train()
@@ -170,6 +182,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", default=TRAIN_DIR, help=f"output folder: checkpoint, logs, samples (default {TRAIN_DIR})")
     p.add_argument("--resume", default=None, help="checkpoint to continue; its recipe and preset are reused")
     add_output_flag(p)
+    add_family_flag(p)
     add_train_config_flags(p)
     p.set_defaults(func=run_train)
 

@@ -10,6 +10,11 @@ from .outputs import OUTPUT_KINDS, OUTPUTS, output_kind
 
 BLOCK_TYPES = ("1+2d", "3d")
 WIDTH_CHOICES = ("auto", "matched")
+#: Generator families (models/build.py builds each): ImaGINator and two baselines of the paper's comparison.
+FAMILIES = ("imaginator", "vgan", "mocogan")
+#: The fields that shape ImaGINator's decoder alone, with their defaults: a baseline family accepts only these values.
+IMAGINATOR_ONLY_FIELDS = {"block": "1+2d", "fusion": True, "widths": "auto", "mid_channels": None,
+                          "decoder_init": "normal", "output": "paint"}
 
 #: The official decoder's intermediate widths (block1..block4, to_rgb); not parameter-matched.
 OFFICIAL_MID_CHANNELS = (4096, 3072, 1536, 768, 36)
@@ -23,6 +28,30 @@ def check_output(expected: str | None, found: str, source: str) -> None:
     what = {name: f"{name} ({kind.summary})" for name, kind in OUTPUT_KINDS.items()}
     raise ValueError(f"{source} holds a {what.get(found, found)} generator, but a {what.get(expected, expected)} one "
                      f"was asked for: load it as output={found!r} (its own config), or pick a {expected} checkpoint")
+
+
+def check_family(expected: str | None, found: str, source: str) -> None:
+    """ValueError naming both when `source` holds a `found` generator family but `expected` was asked for; nothing
+    when they agree or nothing is expected (None)."""
+    if expected is not None and expected != found:
+        raise ValueError(f"{source} holds a generator of family {found!r}, but family {expected!r} was asked for: "
+                         f"load it with family={found!r} (its own config), or pick a checkpoint of family {expected!r}")
+
+
+def _check_family_options(cfg: "ModelConfig") -> None:
+    """ValueError naming the family and the allowed values for an unknown family, or for a baseline family given
+    an option of ImaGINator's decoder (those would be silently ignored: an ablation that never ran)."""
+    if cfg.family not in FAMILIES:
+        raise ValueError(f"family must be one of {FAMILIES} (got {cfg.family!r}): 'imaginator' (the paper), "
+                         "'vgan' (Vondrick et al. 2016) or 'mocogan' (Tulyakov et al. 2018)")
+    if cfg.family == "imaginator":
+        return
+    wrong = [k for k, default in IMAGINATOR_ONLY_FIELDS.items() if getattr(cfg, k) != default]
+    if wrong:
+        given = ", ".join(f"{k}={getattr(cfg, k)!r}" for k in wrong)
+        defaults = ", ".join(f"{k}={IMAGINATOR_ONLY_FIELDS[k]!r}" for k in wrong)
+        raise ValueError(f"family {cfg.family!r} paints its frames and has no ImaGINator decoder, so {given} does not "
+                         f"apply: leave it at the default ({defaults}), or use family='imaginator'")
 
 
 def _is_power_of_two(n: int) -> bool:
@@ -70,6 +99,8 @@ class ModelConfig:
     #                               PyTorch's default init because the code tests for nn.Conv3d)
     output: str = "paint"         # "paint": the decoder paints RGB frames (the paper); "warp" / "tps": it predicts
     #                               a flow, a mask and a residual that move the input image's pixels (models/outputs.py)
+    family: str = "imaginator"    # the generator (models/build.py): "imaginator", or the baselines "vgan" (models/vgan.py)
+    #                               and "mocogan" (models/mocogan.py); the baselines paint, with no decoder options
     name: str = field(default="custom", compare=False)
 
     def __post_init__(self) -> None:
@@ -84,6 +115,7 @@ class ModelConfig:
         if self.widths not in WIDTH_CHOICES:
             raise ValueError(f"widths must be one of {WIDTH_CHOICES} (got {self.widths!r})")
         output_kind(self.output)  # ValueError naming the kinds
+        _check_family_options(self)
         if self.decoder_init not in ("normal", "official"):
             raise ValueError(f"decoder_init must be 'normal' or 'official' (got {self.decoder_init!r})")
         if self.n_classes < 1:
@@ -134,9 +166,11 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "ModelConfig":
-        """Inverse of `to_dict`; a dict written before `output` existed is a paint model."""
+        """Inverse of `to_dict`; a dict written before `output` existed is a paint model, one written before `family`
+        existed an ImaGINator."""
         d = dict(d)
         d.setdefault("output", "paint")
+        d.setdefault("family", "imaginator")
         d["class_names"] = tuple(d.get("class_names", EXPRESSIONS))
         if d.get("mid_channels") is not None:
             d["mid_channels"] = tuple(d["mid_channels"])

@@ -112,6 +112,9 @@ class Generator(nn.Module):
     def __init__(self, cfg: ModelConfig | None = None) -> None:
         super().__init__()
         self.cfg = cfg or ModelConfig.preset("paper")
+        if self.cfg.family != "imaginator":
+            raise ValueError(f"Generator is the 'imaginator' family, but the config's family is {self.cfg.family!r}: "
+                             "use models.build_generator(cfg)")
         self.enc = Encoder(self.cfg)
         self.dec = Decoder(self.cfg)
         init_weights(self, self.cfg.decoder_init)

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..atomic import torch_save
-from .config import ModelConfig, check_output
+from .config import ModelConfig, check_family, check_output
 from .discriminators import ImageDiscriminator, VideoDiscriminator
 from .generator import Generator
 
@@ -116,6 +116,7 @@ def load_official(path: str | os.PathLike, component: str = "generator", cfg: Mo
     cfg = cfg or ModelConfig.preset("paper")
     if component == "generator":
         check_output(cfg.output, "paint", f"{path} (an official ImaGINator generator)")
+        check_family(cfg.family, "imaginator", f"{path} (an official ImaGINator generator)")
     model = COMPONENTS[component](cfg)
     load_official_state(model, _read_state_dict(path), source=str(path))
     return model.to(map_location).eval()

@@ -70,10 +70,10 @@ def load_pretrained(name: str, device: str | torch.device = "cpu", verify: bool 
     """The shipped Generator `name` (one of PRETRAINED) in eval mode; verify: check the card's sha256. Users call
     imaginator_lite.load_generator(name), the one loader."""
     from ..device import resolve_device
+    from ..models.build import build_generator
     from ..models.config import ModelConfig
-    from ..models.generator import Generator
 
     card = model_card(name)
-    G = Generator(ModelConfig.from_dict(card["model_config"]))
+    G = build_generator(ModelConfig.from_dict(card["model_config"]))
     G.load_state_dict(verified_weights(name, card, verify))
     return G.to(resolve_device(device)).eval()

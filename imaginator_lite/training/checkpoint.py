@@ -16,8 +16,8 @@ import numpy as np
 import torch
 
 from ..atomic import torch_save
-from ..models.config import ModelConfig, check_output
-from ..models.generator import Generator
+from ..models.build import build_generator
+from ..models.config import ModelConfig, check_family, check_output
 
 FORMAT_TAG = "imaginator-lite-checkpoint/1"
 #: The key of the run's random streams, and the names it had in earlier checkpoints.
@@ -123,11 +123,14 @@ def model_config_of(ckpt: Mapping[str, Any]) -> ModelConfig:
 
 
 def generator_from_file(path: str | os.PathLike, device: str | torch.device = "cpu",
-                   cfg: ModelConfig | None = None, output: str | None = None) -> Generator:
-    """Generator in eval mode from OUR checkpoint or an OFFICIAL generator .pth (paper preset by default); imaginator_lite.load_generator also takes a shipped name.
+                        cfg: ModelConfig | None = None, output: str | None = None,
+                        family: str | None = None) -> torch.nn.Module:
+    """The generator in eval mode from OUR checkpoint (of any family) or an OFFICIAL generator .pth (paper preset by
+    default); imaginator_lite.load_generator, the one loader, also takes a shipped name.
 
-    output ('paint' or 'warp'; None: whatever the file holds) and cfg.output must match the file's kind: a
-    ValueError naming both otherwise, before any weights are loaded. Official files are paint generators.
+    output ('paint', 'warp' or 'tps'; None: whatever the file holds) and cfg.output must match the file's kind, and
+    family (None: whatever the file holds) and cfg.family its family: a ValueError naming both otherwise, before any
+    weights are loaded. Official files are paint generators of the 'imaginator' family.
     """
     from ..device import resolve_device
 
@@ -137,16 +140,20 @@ def generator_from_file(path: str | os.PathLike, device: str | torch.device = "c
     if is_our_checkpoint(obj):
         stored = model_config_of(obj)  # a checkpoint written before `output` existed is a paint model
         check_output(output, stored.output, f"{path}")
+        check_family(family, stored.family, f"{path}")  # one written before `family` existed is an ImaGINator
         if cfg is not None:
             check_output(cfg.output, stored.output, f"{path}")
-        G = Generator(cfg or stored)
+            check_family(cfg.family, stored.family, f"{path}")
+        G = build_generator(cfg or stored)
         G.load_state_dict(obj["generator"])
         return G.to(device).eval()
     from ..models.official import as_state_dict, load_official_state
 
     check_output(output, "paint", f"{path} (an official ImaGINator generator)")
+    check_family(family, "imaginator", f"{path} (an official ImaGINator generator)")
     if cfg is not None:
         check_output(cfg.output, "paint", f"{path} (an official ImaGINator generator)")
-    G = Generator(cfg or ModelConfig.preset("paper"))
+        check_family(cfg.family, "imaginator", f"{path} (an official ImaGINator generator)")
+    G = build_generator(cfg or ModelConfig.preset("paper"))
     load_official_state(G, as_state_dict(obj, path), source=str(path))
     return G.to(device).eval()

@@ -25,7 +25,7 @@ from ..data.batching import BatchReader, EpochSampler
 from ..device import resolve_device, resolve_precision
 from ..models.config import ModelConfig
 from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
-from ..models.generator import Generator
+from ..models.build import build_generator
 from ..models.outputs import output_kind
 from .checkpoint import load_checkpoint, model_config_of, random_streams_of, restore_rng_states, save_checkpoint
 from .config import TrainConfig
@@ -91,7 +91,8 @@ def to_channels_last(module: nn.Module) -> nn.Module:
 
 
 class Trainer:
-    """Trains Generator + VideoDiscriminator + ImageDiscriminator on a clip dataset.
+    """Trains the generator of model_cfg.family (models/build.py) + VideoDiscriminator + ImageDiscriminator on a clip
+    dataset.
 
     dataset: a ClipDataset, anything with get_batch(indices) -> (videos (B,3,T,H,W) in [-1,1],
     labels (B,)), or __getitem__ -> (video (3,T,H,W), label). Writes logs, samples and
@@ -112,7 +113,7 @@ class Trainer:
                              f"--output warp), but this model is '{model_cfg.output}': a paint generator has no mask "
                              "to penalise; drop --paint-penalty or train with --output warp")
         torch.manual_seed(cfg.seed)  # network initialisation (the same on every rank)
-        self.G = Generator(model_cfg).to(self.device)
+        self.G = build_generator(model_cfg).to(self.device)  # model_cfg.family: ImaGINator, VGAN or MoCoGAN
         self.D_V = VideoDiscriminator(model_cfg).to(self.device) if cfg.use_video_disc else None
         self.D_I = ImageDiscriminator(model_cfg).to(self.device) if cfg.use_image_disc else None
         for m in self.networks().values():

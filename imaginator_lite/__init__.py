@@ -5,6 +5,8 @@ generation/ (06, 07), with loading.py (one way to load a generator), pipeline.py
 the tour, the ablation study and the shipped files in pretrained/. Around them: course/ (exercises, grading, the
 editions), shipping/ (the maintainer's build scripts) and cli/, the top floor.
 """
+from importlib.metadata import PackageNotFoundError, version
+
 from .data.store import ClipDataset
 from .data.synthetic_sets import make_synthetic_store
 from .device import resolve_device
@@ -21,9 +23,9 @@ from .pipeline import SyntheticData, evaluate_run, load_or_train
 from .training.config import TrainConfig
 from .training.trainer import Trainer
 
+
 def _version() -> str:
     """The installed distribution's version (pyproject.toml is its one home)."""
-    from importlib.metadata import PackageNotFoundError, version
 
     try:
         return version("imaginator-lite")

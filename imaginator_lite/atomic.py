@@ -4,6 +4,7 @@ folders: build one beside the target and `replace_dir` it in. Nothing else in th
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -11,6 +12,8 @@ import tempfile
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
+
+import torch
 
 
 @contextlib.contextmanager
@@ -85,7 +88,6 @@ def write_json(path: str | os.PathLike, data: Any, indent: int = 2) -> Path:
 
 def sha256_of(path: str | os.PathLike) -> str:
     """The sha256 hex digest of a file (read in 1 MiB blocks)."""
-    import hashlib
 
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -96,7 +98,6 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 def torch_save(obj: Any, path: str | os.PathLike) -> Path:
     """torch.save atomically."""
-    import torch
 
     with atomic_path(path) as tmp:
         torch.save(obj, tmp)

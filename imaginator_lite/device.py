@@ -2,6 +2,10 @@
 'auto' means bf16 where it is native, else fp32 (no CUDA call at import)."""
 from __future__ import annotations
 
+import os
+import time
+import warnings
+
 import torch
 
 
@@ -34,7 +38,6 @@ def cpu_native_bf16() -> bool:
     Honours ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA, so an AVX-512 machine told to behave
     like an AVX2 one (the usual way to test the other CPU class) answers False.
     """
-    import os
 
     if not torch.backends.cpu.get_cpu_capability().upper().startswith("AVX512"):
         return False
@@ -69,7 +72,6 @@ _warned_bf16 = False
 
 
 def _warn_emulated_bf16() -> None:
-    import warnings
 
     global _warned_bf16
     if _warned_bf16:
@@ -85,7 +87,6 @@ def _warn_emulated_bf16() -> None:
 
 def matmul_gflops(dtype: torch.dtype, n: int = 256, device: str | torch.device = "cpu", repeats: int = 1) -> float:
     """Achieved GFLOP/s of an n x n matmul in `dtype`: the best of `repeats` calls after one warm-up."""
-    import time
 
     a = torch.randn(n, n, device=device).to(dtype)
     torch.mm(a, a)

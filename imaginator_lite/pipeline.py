@@ -16,12 +16,20 @@ from typing import Any, Callable
 
 import torch
 
-from .defaults import DATA_ROOT, JUDGE_EPOCHS, JUDGE_MIN_STEPS, JUDGE_WIDTH, SYNTHETIC_IDENTITIES
 from .data.store import ClipDataset, load_meta, store_info
-from .data.synthetic_sets import KIND_CLASSES
+from .data.synthetic_sets import KIND_CLASSES, make_synthetic_store
+from .defaults import DATA_ROOT, JUDGE_EPOCHS, JUDGE_MIN_STEPS, JUDGE_WIDTH, SYNTHETIC_IDENTITIES
+from .evaluation.baselines import BASELINES
+from .evaluation.classifier import get_classifier
+from .evaluation.evaluate import evaluate_with_baselines
+from .evaluation.fvd import fvd_of_generator, load_fvd_detector
+from .evaluation.judges import shipped_judge_for
+from .evaluation.verdict import tour_verdict
 from .loading import load_generator
 from .models.config import ModelConfig
+from .training.checkpoint import load_checkpoint
 from .training.config import TrainConfig
+from .training.trainer import Trainer
 
 SYNTHETIC_KINDS = tuple(KIND_CLASSES)
 
@@ -60,7 +68,6 @@ class SyntheticData:
 
     def store(self, root: str | os.PathLike = DATA_ROOT, progress: bool = True) -> Path:
         """The store at root/name: rendered on first use, reused afterwards."""
-        from .data.synthetic_sets import make_synthetic_store
 
         path = Path(root) / self.name
         if not (path / "meta.json").is_file():
@@ -123,8 +130,6 @@ def load_or_train(model_cfg: ModelConfig, train_cfg: TrainConfig, dataset: Any =
     """Load `checkpoint` (default out_dir/checkpoint.pt) unless `train` is asked or it is missing;
     then train `model_cfg` with `train_cfg` on `dataset` (`log` hears the ETA). Returns the
     generator in eval mode."""
-    from .training.checkpoint import load_checkpoint
-    from .training.trainer import Trainer
 
     path = Path(checkpoint) if checkpoint else (Path(train_cfg.out_dir) / "checkpoint.pt" if train_cfg.out_dir else None)
     if not train and path is not None and path.is_file():
@@ -162,13 +167,7 @@ def evaluate_run(G: torch.nn.Module, store: str | os.PathLike, *, split: str = "
     fvd_detector (a path or a loaded detector, see evaluation/fvd.py) adds `fvd`: FVD and per-class FVD,
     mean and std over `fvd_repeats` sampling seeds, the detector's sha256 and the clip counts.
     """
-    from .evaluation.fvd import fvd_of_generator, load_fvd_detector
 
-    from .evaluation.baselines import BASELINES
-    from .evaluation.classifier import get_classifier
-    from .evaluation.evaluate import evaluate_with_baselines
-    from .evaluation.verdict import tour_verdict
-    from .evaluation.judges import shipped_judge_for
 
     check_store_fits(store, G.cfg, split)
     if isinstance(fvd_detector, (str, os.PathLike)):  # a bad file fails here, before any work

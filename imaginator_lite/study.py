@@ -8,6 +8,7 @@ whether its difference from the full model exceeds the seed spread.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -19,8 +20,8 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-from .defaults import JUDGE_MIN_STEPS, PAINT_PENALTY, STUDY_DIR, STUDY_REFERENCE, SYNTHETIC_IDENTITIES
 from .atomic import write_json
+from .defaults import JUDGE_MIN_STEPS, PAINT_PENALTY, STUDY_DIR, STUDY_REFERENCE, SYNTHETIC_IDENTITIES
 from .evaluation.metric_registry import METRICS as REGISTRY
 from .evaluation.metric_registry import STUDY
 from .generation.compare import photo_goals
@@ -29,6 +30,7 @@ from .models.config import ModelConfig
 from .models.generator import Generator
 from .pipeline import Judge, SyntheticData, evaluate_run, load_or_train, open_split
 from .tour import TOUR_RECIPE
+from .training.checkpoint import load_checkpoint
 from .training.config import TrainConfig
 
 
@@ -113,7 +115,6 @@ def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress:
             retrain: bool = False) -> dict[str, Any]:
     """Train (or load a finished run of, unless `retrain`) one variant with one seed and score it on held-out
     identities: its metrics, parameter count and, when it trained, seconds per step."""
-    from .training.checkpoint import load_checkpoint
 
     base = ModelConfig.preset(settings.preset)
     variant = next(v for v in VARIANTS if v.name == name)
@@ -153,7 +154,6 @@ def run_study(results_path: str | os.PathLike, settings: StudySettings = StudySe
               work_dir: str | os.PathLike = STUDY_DIR, command: str = "", progress: bool = True,
               log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run every (seed, variant) not yet in `results_path`, writing the JSON after each; returns it."""
-    import json
 
     path, work = Path(results_path), Path(work_dir)
     old = json.loads(path.read_text()) if path.is_file() else {}
@@ -185,7 +185,6 @@ def add_photo_measures(results_path: str | os.PathLike, settings: StudySettings 
                        log: Callable[[str], None] = print) -> dict[str, Any]:
     """Give every finished run of a pixel-moving variant that lacks them its photo measures (runs made before
     issue 29): its checkpoint is loaded, or trained again with its seed where it is gone; the JSON is written after each."""
-    import json
 
     path, work = Path(results_path), Path(work_dir)
     data = json.loads(path.read_text())

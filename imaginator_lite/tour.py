@@ -14,9 +14,12 @@ from typing import Any, Callable
 
 import torch
 
-from .defaults import JUDGE_EPOCHS, JUDGE_WIDTH, SYNTHETIC_IDENTITIES, TOUR_DIR
 from .atomic import write_json
+from .defaults import JUDGE_EPOCHS, JUDGE_WIDTH, SYNTHETIC_IDENTITIES, TOUR_DIR
+from .evaluation.evaluate import summary_table
 from .evaluation.verdict import verdict_text
+from .generation.generate import identity_expression_grid
+from .generation.viz import plot_comparison, save_gif, video_grid
 from .models.config import ModelConfig
 from .pipeline import Judge, SyntheticData, evaluate_run, load_or_train, open_split
 from .training.config import TrainConfig
@@ -59,8 +62,6 @@ NOTE = ("Full-frame L1/SSIM/PSNR are dominated by static pixels (about 3% of pix
 def run_tour(out_dir: str | os.PathLike = TOUR_DIR, settings: TourSettings | None = None, progress: bool = True,
              device: str = "cpu", log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the whole tour and return the metrics dict (also written to out_dir/metrics.json)."""
-    from .generation.generate import identity_expression_grid
-    from .generation.viz import plot_comparison, save_gif, video_grid
 
     settings = settings or TourSettings()
     out = Path(out_dir)
@@ -113,7 +114,6 @@ def run_tour(out_dir: str | os.PathLike = TOUR_DIR, settings: TourSettings | Non
 
 def _log_report(evaluation: dict[str, Any], times: dict[str, float], out: Path, log: Callable[[str], None]) -> None:
     """The tour's closing lines: the results table, the judge, the criterion and its verdict, the wall time."""
-    from .evaluation.evaluate import summary_table
 
     results, judge = evaluation["results"], evaluation["judge"]
     log("")

@@ -8,6 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "imaginator_lite"
 MAX_FUNCTION_LINES = 60
+#: Imports inside functions: only an optional dependency or one whose import cost matters on a path that does not
+#: need it (nbgrader, papermill, OpenCV, PyAV, matplotlib, IPython, ipywidgets, h5py, TensorBoard), each explained by a
+#: comment. The count may fall, never rise.
+MAX_FUNCTION_IMPORTS = 21
 
 
 def _modules() -> dict[str, Path]:
@@ -128,6 +132,44 @@ def test_the_package_graph_sees_a_circle_between_packages():
     graph = {"imaginator_lite.a.x": {"imaginator_lite.b.y"}, "imaginator_lite.b.y": {"imaginator_lite.a.z"},
              "imaginator_lite.a.z": set()}
     assert _cycles(_package_graph(graph)) == [["imaginator_lite.a", "imaginator_lite.b"]]
+
+
+def _function_imports(source: str) -> list[tuple[int, str]]:
+    """(line, the import's first line) of every import statement inside a function of `source`."""
+    lines = source.splitlines()
+    found = set()
+    for fn in ast.walk(ast.parse(source)):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found |= {(node.lineno, lines[node.lineno - 1].strip()) for node in ast.walk(fn)
+                      if isinstance(node, (ast.Import, ast.ImportFrom))}
+    return sorted(found)
+
+
+def _unexplained(source: str) -> list[tuple[int, str]]:
+    """The function-level imports of `source` with no comment on their line or the line above."""
+    lines = source.splitlines()
+    return [(n, text) for n, text in _function_imports(source)
+            if "#" not in lines[n - 1] and not (n >= 2 and lines[n - 2].strip().startswith("#"))]
+
+
+def test_imports_sit_at_the_top_of_each_module():
+    """Every dependency is visible at the top of a file; the few deferred imports say why, and cannot creep back."""
+    deferred, unexplained = [], []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        rel = path.relative_to(ROOT)
+        deferred += [f"{rel}:{n}" for n, _ in _function_imports(source)]
+        unexplained += [f"{rel}:{n}: {text}" for n, text in _unexplained(source)]
+    assert not unexplained, "imports inside functions without a comment saying why: " + "; ".join(unexplained)
+    assert len(deferred) <= MAX_FUNCTION_IMPORTS, (
+        f"{len(deferred)} imports inside functions (at most {MAX_FUNCTION_IMPORTS}): move the new ones to the top: "
+        + ", ".join(deferred))
+
+
+def test_the_import_counter_sees_function_level_imports():
+    source = "import os\n\ndef f():\n    import json\n    # deferred: heavy\n    import cv2\n    return json\n"
+    assert _function_imports(source) == [(4, "import json"), (6, "import cv2")]
+    assert _unexplained(source) == [(4, "import json")]
 
 
 def test_the_circle_finder_finds_a_circle():

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..defaults import SPLIT_FRACTIONS
 from ..data.importers import datasets
+from ..defaults import SPLIT_FRACTIONS
 from .errors import run
 
 __all__ = ["CONVERTERS", "add_split_arguments", "add_convert_arguments", "run_convert", "build_parser", "script_main"]

@@ -13,7 +13,14 @@ import time
 from pathlib import Path
 
 from ..course.editions import SiteBuildError, build_site, copy_course, executed_copies, write_student_edition
-from ..course.grading import AVX2_FACTOR, SLOWER_CPU, TIMEOUT_FLOOR, default_timeouts, grade_submissions, write_grades_csv
+from ..course.grading import (
+    AVX2_FACTOR,
+    SLOWER_CPU,
+    TIMEOUT_FLOOR,
+    default_timeouts,
+    grade_submissions,
+    write_grades_csv,
+)
 from ..course.tools import INSTALL_COURSE, require
 from ..course.tutorials import execute_notebooks, find_notebooks_dir, select_notebooks
 

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import argparse
 
-from ..data.synthetic_sets import KIND_CLASSES
+from ..data.store import store_info
+from ..data.synthetic_sets import KIND_CLASSES, make_synthetic_store
 from ..defaults import SYNTHETIC_IDENTITIES
+from .convert_args import CONVERTERS, add_convert_arguments, add_split_arguments, run_convert
+
 __all__ = ["register", "add_synth_arguments", "run_data_synth", "run_data_info", "run_data_convert"]
 
 
 def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `data synth` (also used by data_scripts/make_synthetic.py)."""
-    from .convert_args import add_split_arguments
 
     parser.add_argument("--kind", choices=tuple(KIND_CLASSES), default="faces", help="which synthetic set")
     parser.add_argument("--out", required=True, help="clip store folder to write")
@@ -25,8 +27,6 @@ def add_synth_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_data_synth(args) -> int:
     """Handler of `data synth`."""
-    from ..data.store import store_info
-    from ..data.synthetic_sets import make_synthetic_store
 
     root = make_synthetic_store(args.out, kind=args.kind, n_identities=args.identities, image_size=args.size,
                                 frames=args.frames, seed=args.seed, clips_per_identity=args.clips_per_identity,
@@ -49,7 +49,6 @@ def _print_info(info: dict) -> None:
 
 def run_data_info(args) -> int:
     """Handler of `data info`."""
-    from ..data.store import store_info
 
     _print_info(store_info(args.dir))
     return 0
@@ -57,14 +56,12 @@ def run_data_info(args) -> int:
 
 def run_data_convert(args) -> int:
     """Handler of `data convert <dataset>`."""
-    from .convert_args import run_convert
 
     return run_convert(args.dataset, args)
 
 
 def register(subparsers) -> None:
     """Add the `data` command group (synth, convert <dataset>, info) to a CLI's subparsers."""
-    from .convert_args import CONVERTERS, add_convert_arguments
 
     data = subparsers.add_parser("data", help="make, convert and inspect clip stores")
     data_sub = data.add_subparsers(dest="data_command", metavar="{synth,convert,info}")

@@ -5,14 +5,19 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..atomic import write_json
 from ..data.synthetic_sets import KIND_CLASSES
 from ..defaults import DATA_ROOT, SYNTHETIC_IDENTITIES
+from ..evaluation.classifier import load_feature_net
+from ..evaluation.evaluate import summary_table
+from ..evaluation.fvd import load_fvd_detector
+from ..evaluation.verdict import verdict_text
+from ..pipeline import Judge, SyntheticData, check_store_fits, evaluate_run
 from .common import add_generator_flags, load_generator_from_args
 
 
 def _store(args: argparse.Namespace, G, card) -> Path:
     """--data, or held-out synthetic identities rendered from --seed (never the training seed)."""
-    from ..pipeline import SyntheticData, check_store_fits
 
     if args.data:
         check_store_fits(args.data, G.cfg, args.split)
@@ -41,13 +46,7 @@ def fvd_line(fvd: dict) -> str:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from ..atomic import write_json
-    from ..evaluation.classifier import load_feature_net
-    from ..evaluation.evaluate import summary_table
-    from ..evaluation.verdict import verdict_text
-    from ..pipeline import Judge, evaluate_run
 
-    from ..evaluation.fvd import load_fvd_detector
 
     G, source, card = load_generator_from_args(args)
     detector = load_fvd_detector(args.fvd_detector, next(G.parameters()).device) if args.fvd_detector else None

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import argparse
 
+import torch
+
+from ..generation.generate import generate, generate_at_resolution, label_grid, save_generated, synthetic_first_frames
+from ..generation.photos import is_face_model, prepare_photo
+from ..labels import resolve_label
 from .common import add_generator_flags, load_generator_from_args
 
 
 def _default_image(G, seed: int):
     """A synthetic first frame at the model's size, of an identity no shipped model was trained on."""
-    from ..generation.generate import synthetic_first_frames
 
     return synthetic_first_frames(G.cfg, [10_000 + seed], seed)[0]
 
@@ -20,7 +24,6 @@ MAX_PHOTO_SIZE = 256
 def _prepare(G, args: argparse.Namespace):
     """--image as a PreparedPhoto: for a face model the square around the face (unless --no-crop-face). A square
     smaller than the model's size is refused here, before any generation."""
-    from ..generation.photos import is_face_model, prepare_photo
 
     crop = is_face_model(G.cfg.class_names) if args.crop_face is None else args.crop_face
     prepared = prepare_photo(args.image, G.cfg.image_size, crop_face=crop)
@@ -37,10 +40,7 @@ def _output_size(G, args: argparse.Namespace, prepared) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from ..generation.generate import generate, generate_at_resolution, label_grid, save_generated
-    import torch
 
-    from ..labels import resolve_label
 
     G = load_generator_from_args(args)[0]
     cfg = G.cfg

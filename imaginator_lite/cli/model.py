@@ -4,15 +4,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import torch
+
+from ..generation.viz import save_video, video_grid
+from ..labels import resolve_label
+from ..models.config import ModelConfig
+from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
+from ..models.generator import Generator
+
 
 def _count(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from ..models.config import ModelConfig
-    from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
-    from ..models.generator import Generator
 
     names = [args.preset] if args.preset else ModelConfig.preset_names()
     print(f"{'preset':8s} {'video':>12s} {'G params':>12s} {'D_V params':>11s} {'D_I params':>10s}  mid widths")
@@ -25,12 +30,7 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    import torch
 
-    from ..models.config import ModelConfig
-    from ..models.generator import Generator
-    from ..labels import resolve_label
-    from ..generation.viz import save_video, video_grid
 
     cfg = ModelConfig.preset(args.preset)
     torch.manual_seed(args.seed)

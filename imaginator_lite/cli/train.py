@@ -12,9 +12,20 @@ import json
 import sys
 from pathlib import Path
 
+from ..atomic import write_json
 from ..data.synthetic_sets import KIND_CLASSES
 from ..defaults import DATA_ROOT, STUDY_DIR, SYNTHETIC_IDENTITIES, TOUR_DIR, TRAIN_DIR
+from ..device import resolve_device
+from ..models.config import FAMILIES, OUTPUTS, ModelConfig, check_family, check_output
+from ..pipeline import SyntheticData, check_store_fits, model_for_store, open_split
+from ..study import VARIANT_NAMES, StudySettings, add_photo_measures
+from ..study import run_study as study
+from ..tour import TourSettings
+from ..tour import run_tour as tour
+from ..training.checkpoint import load_checkpoint, model_config_of
 from ..training.config import TrainConfig, cli_fields
+from ..training.distributed import check_global_batch, finish_distributed, init_distributed, main_rank_first
+from ..training.trainer import Trainer, check_resume
 
 DEFAULT_PRESET = "small"
 RUN_FILE = "run.json"  # beside the checkpoint: the store and preset a run trains on, for --resume
@@ -37,7 +48,6 @@ def add_train_config_flags(parser: argparse.ArgumentParser) -> None:
 
 def add_output_flag(parser: argparse.ArgumentParser) -> None:
     """--output paint | warp | tps: ModelConfig.output over the preset's (paint)."""
-    from ..models.config import OUTPUTS
 
     parser.add_argument("--output", choices=OUTPUTS, default=None,
                         help="paint: the decoder paints every pixel (the paper, default); warp: it predicts a flow, "
@@ -47,7 +57,6 @@ def add_output_flag(parser: argparse.ArgumentParser) -> None:
 
 def add_family_flag(parser: argparse.ArgumentParser) -> None:
     """--family imaginator | vgan | mocogan: ModelConfig.family over the preset's (imaginator)."""
-    from ..models.config import FAMILIES
 
     parser.add_argument("--family", choices=FAMILIES, default=None,
                         help="the generator: imaginator (the paper, default); vgan (Vondrick et al. 2016: a 3D "
@@ -62,9 +71,6 @@ def given_train_flags(args: argparse.Namespace) -> dict:
 
 def _resume_plan(args: argparse.Namespace, overrides: dict):
     """(model config, store) of a resumed run, after checking the flags against the checkpoint."""
-    from ..models.config import check_family, check_output
-    from ..training.checkpoint import load_checkpoint, model_config_of
-    from ..training.trainer import check_resume
 
     ckpt = load_checkpoint(args.resume)
     cfg = model_config_of(ckpt)
@@ -83,8 +89,6 @@ def _resume_plan(args: argparse.Namespace, overrides: dict):
 
 def _new_plan(args: argparse.Namespace):
     """(model config, store) of a new run: the preset checked against --data, or a synthetic store."""
-    from ..models.config import ModelConfig
-    from ..pipeline import SyntheticData, model_for_store
 
     preset = args.preset or DEFAULT_PRESET
     model = {k: getattr(args, k) for k in ("output", "family") if getattr(args, k)}  # ModelConfig overrides given
@@ -96,11 +100,6 @@ def _new_plan(args: argparse.Namespace):
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from ..atomic import write_json
-    from ..device import resolve_device
-    from ..pipeline import SyntheticData, check_store_fits, open_split
-    from ..training.distributed import check_global_batch, finish_distributed, init_distributed, main_rank_first
-    from ..training.trainer import Trainer
 
     overrides = {**given_train_flags(args), "out_dir": args.out}
     base = TrainConfig(**overrides)  # validates every training flag before any work
@@ -131,7 +130,6 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_tour(args: argparse.Namespace) -> int:
-    from ..tour import TourSettings, run_tour as tour
 
     settings = TourSettings.quick() if args.quick else TourSettings()
     if args.steps is not None:
@@ -153,7 +151,6 @@ def run_tour(args: argparse.Namespace) -> int:
 
 
 def run_study(args: argparse.Namespace) -> int:
-    from ..study import StudySettings, add_photo_measures, run_study as study
 
     recipe = StudySettings().recipe.replace(device=args.device, **({"steps": args.steps} if args.steps else {}))
     settings = StudySettings(preset=args.preset, recipe=recipe, identities=args.identities,
@@ -199,7 +196,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_tour)
 
-    from ..study import VARIANT_NAMES
     p = sub.add_parser("study", help="the paper's ablations over several seeds with the tour's recipe (resumable)")
     p.add_argument("--results", default=f"{STUDY_DIR}/ablations.json", help="results JSON (resumed if it exists)")
     p.add_argument("--work", default=STUDY_DIR, help="folder for the runs' stores and checkpoints")

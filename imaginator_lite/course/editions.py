@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 import nbformat
 
-from ..atomic import replace_dir
+from ..atomic import atomic_path, replace_dir
 
 #: Written into every folder this module produces; only such a folder (or an empty one) is replaced.
 MARKER = ".imaginator-course"
@@ -113,8 +113,16 @@ def is_exercise_cell(cell) -> bool:
 def student_preprocessors() -> list:
     """nbgrader's generate_assignment pipeline without the gradebook (SaveCells) and the optional
     header/footer and autotest steps."""
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, ClearMarkScheme, ClearOutput,
-                                        ClearSolutions, ComputeChecksums, LockCells)
+    # deferred, optional: the course extra (nbgrader)
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearHiddenTests,
+        ClearMarkScheme,
+        ClearOutput,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
+    )
 
     return [LockCells(), ClearSolutions(), ClearOutput(), CheckCellMetadata(), ComputeChecksums(),
             ClearHiddenTests(), ClearMarkScheme(), ComputeChecksums(), CheckCellMetadata()]
@@ -122,7 +130,7 @@ def student_preprocessors() -> list:
 
 def student_notebook(nb, name: str = "notebook"):
     """The student version of an instructor notebook: solutions replaced by stubs, outputs cleared."""
-    from nbgrader.nbgraderformat import ValidationError
+    from nbgrader.nbgraderformat import ValidationError  # deferred, optional: the course extra (nbgrader)
 
     resources: dict = {}
     try:
@@ -154,7 +162,6 @@ def write_student_edition(books: list[Path], out: Path, log: Callable[[str], Non
 def _write_new(path: Path, write: Callable[[Path], None], kept: list[str], written: list[str], name: str) -> None:
     """write(tmp) then rename to `path` (atomic.atomic_path), unless `path` exists: a student's file is never
     overwritten."""
-    from ..atomic import atomic_path
 
     if path.exists():
         kept.append(name)

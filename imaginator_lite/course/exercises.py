@@ -30,14 +30,28 @@ Conventions (notebooks 01-05 follow them; tests/test_exercises.py enforces them)
 """
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import fields
 from functools import lru_cache, wraps
+from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from ..data.store import first_frame, to_model_video
+from ..evaluation.baselines import copy_frame_predictor
+from ..evaluation.metrics import MOVING_THRESHOLD, moving_region_error
+from ..evaluation.photo_motion import jacobian_determinant
+from ..models.blocks import TransposedConv1Plus2d, matched_width
+from ..models.config import ModelConfig
+from ..models.generator import Generator
+from ..models.losses import discriminator_loss, generator_loss
+from ..models.warp import identity_grid, pixels_to_flow, warp_image
+from ..study import StudySettings, ranges_separate, variant_configs
 
 __all__ = [
     "ExerciseError", "ANSWERS", "check_answer",
@@ -199,8 +213,6 @@ def _compare_values(student_fn: Callable, cases: Sequence[Case], *, hint: str, s
 
 def _official_block4_weights() -> int:
     """Weights (no biases) of the paper's block 4: 262 -> 768 -> 64 channels, t = d = 4."""
-    from ..models.blocks import TransposedConv1Plus2d
-    from ..models.config import ModelConfig
 
     spec = ModelConfig.preset("paper").up_blocks()[3]
     block = TransposedConv1Plus2d(spec.in_channels, spec.mid_channels, spec.out_channels, k_t=spec.k_t,
@@ -210,7 +222,6 @@ def _official_block4_weights() -> int:
 
 def _small_to_rgb_channels() -> int:
     """Input channels of the `small` preset's to_rgb block (fusion on)."""
-    from ..models.config import ModelConfig
 
     return ModelConfig.preset("small").up_blocks()[-1].in_channels
 
@@ -261,7 +272,6 @@ def _uint8_clip(seed: int, shape: tuple[int, ...]) -> torch.Tensor:
 
 def check_to_model_video(student_fn: Callable) -> None:
     """student_fn(frames uint8 (T, H, W, 3)) -> (3, T, H, W) float32 in [-1, 1], as `to_model_video`."""
-    from ..data.store import to_model_video
 
     cases = _cases(to_model_video, [("for a (5, 6, 7, 3) uint8 clip", (_uint8_clip(1, (5, 6, 7, 3)),)),
                                     ("for a (2, 4, 4, 3) uint8 clip", (_uint8_clip(2, (2, 4, 4, 3)),))])
@@ -275,7 +285,6 @@ def check_to_model_video(student_fn: Callable) -> None:
 
 def check_first_frame(student_fn: Callable) -> None:
     """student_fn(video (B, 3, T, H, W)) -> image (B, 3, H, W): frame 0, the conditioning image c_a."""
-    from ..data.store import first_frame
 
     with _seeded(0):
         video = torch.rand(2, 3, 5, 6, 7) * 2 - 1
@@ -370,7 +379,6 @@ def _library_block_shape(shape, out_channels, k_t, s_t, p_t, k_s, s_s, p_s) -> t
 
     Run with 1 input and 1 middle channel (the output shape does not depend on them): fast on any CPU.
     """
-    from ..models.blocks import TransposedConv1Plus2d
 
     with _seeded(0), torch.no_grad():
         block = TransposedConv1Plus2d(1, 1, out_channels, k_t=k_t, s_t=s_t, p_t=p_t, k_s=k_s, s_s=s_s, p_s=p_s).eval()
@@ -401,7 +409,6 @@ def check_block_output_shape(student_fn: Callable) -> None:
 
 def check_matched_width(student_fn: Callable) -> None:
     """student_fn(n_in, n_out, t, d) -> M, the temporal-first width that matches a full t x d x d kernel."""
-    from ..models.blocks import matched_width
 
     inputs = [(f"for N_in={a}, N_out={b}, t={t}, d={d}", (a, b, t, d))
               for a, b, t, d in ((262, 64, 4, 4), (134, 32, 4, 4), (618, 512, 2, 4), (70, 3, 4, 4), (10, 20, 3, 5))]
@@ -427,8 +434,6 @@ def _library_fusion_cases() -> list[Case]:
     Captured with hooks from a seeded `tiny` Generator, so the reference is the library's own fusion.
     Cached: the checks only read these tensors (student calls get clones).
     """
-    from ..models.config import ModelConfig
-    from ..models.generator import Generator
 
     with _seeded(0), torch.no_grad():
         G = Generator(ModelConfig.preset("tiny")).eval()
@@ -476,7 +481,6 @@ def _loss_inputs() -> list[tuple[str, tuple]]:
 
 def check_generator_loss(student_fn: Callable) -> None:
     """student_fn(fake, real (B,3,T,H,W), logit_v, logit_i (B,)) -> scalar 100 * L1 + BCE(D_V, 1) + BCE(D_I, 1)."""
-    from ..models.losses import generator_loss
 
     def reference(fake, real, lv, li):
         return generator_loss(fake, real, lv, li, l1_weight=100.0)[0]
@@ -501,7 +505,6 @@ def check_generator_loss(student_fn: Callable) -> None:
 
 def check_discriminator_loss(student_fn: Callable) -> None:
     """student_fn(real_logits (B,), fake_logits (B,)) -> scalar BCE(real, 1) + BCE(fake, 0)."""
-    from ..models.losses import discriminator_loss
 
     g = torch.Generator().manual_seed(1)
     inputs = [("for real and fake logits of shape (3,)", (torch.randn(3, generator=g) * 2, torch.randn(3, generator=g) * 2))]
@@ -543,7 +546,6 @@ def _moving_mask(real: torch.Tensor, threshold: float) -> torch.Tensor:
 
 def check_moving_l1(student_fn: Callable) -> None:
     """student_fn(fake, real (B, 3, T, H, W) in [-1, 1]) -> scalar: mean |fake - real| where the true clip moves."""
-    from ..evaluation.metrics import MOVING_THRESHOLD, moving_region_error
 
     def reference(fake, real):
         total, count = moving_region_error(fake, real)
@@ -592,7 +594,6 @@ def check_moving_l1(student_fn: Callable) -> None:
 
 def check_copy_first_frame(student_fn: Callable) -> None:
     """student_fn(image (B, 3, H, W), labels (B,), z, frames) -> (B, 3, frames, H, W), the copy baseline."""
-    from ..evaluation.baselines import copy_frame_predictor
 
     g = torch.Generator().manual_seed(0)
     inputs = [("for image (2, 3, 6, 7), frames 5", (torch.rand(2, 3, 6, 7, generator=g) * 2 - 1, torch.tensor([1, 4]),
@@ -625,7 +626,6 @@ def check_copy_first_frame(student_fn: Callable) -> None:
 
 def check_ranges_separate(student_fn: Callable) -> None:
     """student_fn(a, b: lists of per-seed values) -> bool: the difference exceeds the seed spread."""
-    from ..study import ranges_separate
 
     inputs = [(f"for a = {a}, b = {b}", (a, b)) for a, b in (
         ([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]),
@@ -641,7 +641,6 @@ def check_ranges_separate(student_fn: Callable) -> None:
     cases = [(desc, args, ranges_separate(*args)) for desc, args in inputs]
 
     def mean_vs_std(a, b):
-        import statistics
         return abs(statistics.fmean(a) - statistics.fmean(b)) > max(statistics.pstdev(a), statistics.pstdev(b))
 
     _compare_values(student_fn, cases,
@@ -668,7 +667,6 @@ def check_ranges_separate(student_fn: Callable) -> None:
 
 def _generator_params(cfg: Any) -> int:
     """Parameters of Generator(cfg), counted on the meta device (no memory, instant even for `paper`)."""
-    from ..models.generator import Generator
 
     with torch.device("meta"):
         return sum(p.numel() for p in Generator(cfg).parameters())
@@ -676,11 +674,7 @@ def _generator_params(cfg: Any) -> int:
 
 def check_no_fusion_config(student_fn: Callable) -> None:
     """student_fn(preset name) -> the ModelConfig of the study's `no_fusion` variant of that preset."""
-    from dataclasses import fields
-    from pathlib import Path
 
-    from ..models.config import ModelConfig
-    from ..study import StudySettings, variant_configs
 
     name = _name(student_fn)
     mistakes = [(lambda p: ModelConfig.preset(p),
@@ -727,7 +721,6 @@ def _sample(image: torch.Tensor, grid: torch.Tensor) -> torch.Tensor:
 
 def check_pixel_centre_grid(student_fn: Callable) -> None:
     """student_fn(height, width) -> (H, W, 2) grid of pixel centres (x, y) that grid_sample maps back to each pixel."""
-    from ..models.warp import identity_grid
 
     name = _name(student_fn)
     inputs = [(f"for (height, width) = {hw}", hw) for hw in ((4, 8), (16, 16), (16, 32))]
@@ -762,7 +755,6 @@ def check_pixel_centre_grid(student_fn: Callable) -> None:
 
 def check_warp(student_fn: Callable) -> None:
     """student_fn(image (B, 3, H, W), flow (B, 2, T, H, W) normalised (x, y)) -> video (B, 3, T, H, W)."""
-    from ..models.warp import pixels_to_flow, warp_image
 
     name = _name(student_fn)
     g = torch.Generator().manual_seed(0)
@@ -801,7 +793,6 @@ def check_warp(student_fn: Callable) -> None:
 def flow_gradient(image: torch.Tensor, flow: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """The gradient of the L1 loss mean |warp(image, flow) - target| with respect to the flow, (B, 2, T, H, W):
     notebook 07's exercise 7.4 (what a reconstruction loss tells a warp about where to move each pixel)."""
-    from ..models.warp import warp_image
 
     with torch.enable_grad():
         flow = flow.detach().clone().requires_grad_(True)
@@ -820,7 +811,6 @@ def _with_grad(fn: Callable) -> Callable:
 
 def check_flow_gradient(student_fn: Callable) -> None:
     """student_fn(image (B, 3, H, W), flow (B, 2, T, H, W), target (B, 3, T, H, W)) -> d L1 / d flow."""
-    from ..models.warp import pixels_to_flow, warp_image
 
     name = _name(student_fn)
     g = torch.Generator().manual_seed(0)
@@ -858,7 +848,6 @@ def check_flow_gradient(student_fn: Callable) -> None:
 
 def check_jacobian_determinant(student_fn: Callable) -> None:
     """student_fn(flow (B, 2, T, H, W) normalised (x, y)) -> det of the warp p -> p + flow(p), (B, T, H, W)."""
-    from ..evaluation.photo_motion import jacobian_determinant
 
     name = _name(student_fn)
     g = torch.Generator().manual_seed(0)

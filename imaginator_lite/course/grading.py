@@ -41,6 +41,7 @@ from typing import Callable, Iterator
 
 import nbformat
 
+from ..atomic import atomic_path
 from .editions import is_check_cell, nbgrader_meta
 
 ASSIGNMENT = "course"
@@ -119,9 +120,17 @@ def _resources(db_url: str, notebook: str, student: str | None = None, path: Pat
 
 def record_instructor_edition(books: list[Path], db_url: str) -> None:
     """nbgrader's generate pipeline up to SaveCells: the gradebook learns each exercise and check cell."""
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, ClearSolutions, ComputeChecksums,
-                                        LockCells, SaveCells)
+    from nbgrader.api import Gradebook  # deferred, optional: the course extra (nbgrader)
+
+    # deferred, optional: the course extra (nbgrader)
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearOutput,
+        ClearSolutions,
+        ComputeChecksums,
+        LockCells,
+        SaveCells,
+    )
 
     with Gradebook(db_url) as gb:
         gb.update_or_create_assignment(ASSIGNMENT)
@@ -154,8 +163,16 @@ def restore_deleted_checks(submission, instructor) -> list[str]:
 
 def autograde_notebook(path: Path, instructor_nb, db_url: str, student: str, timeout: int, workdir: Path) -> list[str]:
     """Autograde one submitted notebook into the gradebook; returns notes (restored checks)."""
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, Execute, LimitOutput,
-                                        OverwriteCells, SaveAutoGrades)
+    # deferred, optional: the course extra (nbgrader)
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        Execute,
+        LimitOutput,
+        OverwriteCells,
+        SaveAutoGrades,
+    )
 
     nb = nbformat.read(path, as_version=4)
     restored = restore_deleted_checks(nb, instructor_nb)
@@ -206,7 +223,7 @@ def grade_submissions(books: list[Path], submissions: Path, timeout: int | None 
 
 def _grade_submissions(books: list[Path], submissions: Path, timeout: int | None,
                        log: Callable[[str], None]) -> GradeReport:
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook  # deferred, optional: the course extra (nbgrader)
 
     submissions = Path(submissions)
     if not submissions.is_dir():
@@ -252,7 +269,7 @@ def _rows(db_url: str, student: str, graded: list[Path], handed_in: dict, failed
           order: dict[str, dict[str, int]]) -> list[GradeRow]:
     """One row per exercise (a grade cell) of every graded notebook, in notebook order (`order`: grade id ->
     cell position per notebook stem), then the student's total."""
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook  # deferred, optional: the course extra (nbgrader)
 
     rows = []
     with Gradebook(db_url) as gb:
@@ -278,7 +295,6 @@ def _rows(db_url: str, student: str, graded: list[Path], handed_in: dict, failed
 
 def write_grades_csv(report: GradeReport, path: Path) -> Path:
     """grades.csv (atomically): the columns of CSV_COLUMNS, one row per student and exercise plus totals."""
-    from ..atomic import atomic_path
 
     path = Path(path)
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:

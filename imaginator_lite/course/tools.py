@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 
-
 #: What a plain install lacks for the instructor's commands.
 INSTALL_COURSE = 'pip install "imaginator-lite[course]"'
 #: The `course` extra's packages, by the module a command imports.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tqdm.auto import tqdm
 
 #: The tutorials inside an installed wheel (setup.py copies notebooks/ there when it builds one).
 PACKAGED_TUTORIALS = Path(__file__).resolve().parents[1] / "tutorials"
@@ -52,8 +53,7 @@ def describe_failure(exc: BaseException) -> str:
 def execute_notebooks(books: list[Path], out_dir: Path, parameters: dict, kernel_name: str = "python3",
                   timeout: int | None = None, progress: bool = True) -> dict[str, dict]:
     """Execute each notebook with papermill into out_dir (cwd = its folder); returns name -> {ok, seconds, error}."""
-    import papermill as pm
-    from tqdm.auto import tqdm
+    import papermill as pm  # deferred, import cost: Jupyter's execution machinery, only for running notebooks
 
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict] = {}

@@ -16,7 +16,7 @@ import numpy as np
 from ..atomic import flush_to_disk, fsync_dir, replace_dir, write_json
 from ..labels import resolve_label
 from .splits import SPLITS
-from .store import FORMAT_VERSION, read_json, load_frames, load_index, load_meta
+from .store import FORMAT_VERSION, load_frames, load_index, load_meta, read_json
 
 __all__ = ["StoreWriter"]
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,8 +21,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ..atomic import sha256_of, torch_save
-from ..defaults import JUDGE_EPOCHS, JUDGE_MIN_STEPS, JUDGE_WIDTH
 from ..data.batching import BatchReader, EpochSampler, ordered_batches
+from ..data.store import ClipDataset
+from ..defaults import JUDGE_EPOCHS, JUDGE_MIN_STEPS, JUDGE_WIDTH
 
 CLASSIFIER_FORMAT = "imaginator-lite-classifier/1"
 
@@ -62,8 +65,6 @@ def load_feature_net(path: str | os.PathLike, device: str | torch.device = "cpu"
     A TorchScript module must map video (B,3,T,H,W) in [-1,1] to logits (B,n_classes); if it has a
     `features` method that is used for FD, otherwise its outputs are.
     """
-    import warnings
-    import zipfile
 
     path = Path(path)
     if not path.is_file():
@@ -175,7 +176,6 @@ def get_classifier(store_root: str | os.PathLike, frames: int, cache_dir: str | 
                    device: str | torch.device = "cpu", log: Callable[[str], None] | None = None,
                    min_steps: int = JUDGE_MIN_STEPS) -> VideoClassifier:
     """The cached classifier for this store/clip length, training (and caching) it on first use."""
-    from ..data.store import ClipDataset
 
     settings = {"epochs": epochs, "min_steps": min_steps, "width": width, "seed": seed}
     key = classifier_cache_key(store_root, frames, settings)

@@ -14,8 +14,18 @@ from ..data.batching import ordered_batches
 from .baselines import Predictor, baseline_predictors, generator_predictor
 from .classifier import extract_features
 from .metric_registry import TABLE
-from .metrics import (appearance_retention, correct_count, frechet_distance, l1_per_video, motion_l1_per_video,
-                      moving_region_error, psnr_from_mse, psnr_per_frame, ssim_per_frame, to_unit)
+from .metrics import (
+    appearance_retention,
+    correct_count,
+    frechet_distance,
+    l1_per_video,
+    motion_l1_per_video,
+    moving_region_error,
+    psnr_from_mse,
+    psnr_per_frame,
+    ssim_per_frame,
+    to_unit,
+)
 
 
 class _Sums:

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from ..atomic import sha256_of
 from .metrics import frechet_distance
@@ -92,7 +93,6 @@ def fvd_of_generator(G: torch.nn.Module, dataset: Any, detector: Callable, repea
                      progress: bool = True) -> dict[str, Any]:
     """FVD and per-class FVD of G on every clip of `dataset` (its first frame and label), mean and std over
     `repeats` sampling seeds (0..repeats-1), with the clip and frame counts beside them."""
-    from tqdm.auto import tqdm
 
     if repeats < 1:
         raise ValueError(f"fvd repeats must be >= 1 (got {repeats})")

@@ -11,6 +11,7 @@ from typing import Any
 
 from .metric_registry import JUDGED as JUDGED_AGAINST_BASELINES
 from .metric_registry import METRICS, VERDICT_REPORTED
+
 ACCURACY_OVER_CHANCE = 3.0
 
 

@@ -9,11 +9,23 @@ from typing import Any
 
 import torch
 
+from ..data.synthetic import render_faces
 from ..evaluation.metrics import motion_energy
-from ..evaluation.photo_motion import (background_change, expression_reading, flow_pixels, label_effect,
-                                       motion_by_region, motion_concentration, painted_change, painted_share,
-                                       resize_video, sharpness, tearing)
+from ..evaluation.photo_motion import (
+    background_change,
+    expression_reading,
+    flow_pixels,
+    label_effect,
+    motion_by_region,
+    motion_concentration,
+    painted_change,
+    painted_share,
+    resize_video,
+    sharpness,
+    tearing,
+)
 from ..models.warp import apply_fields, resize_image, upsample_fields
+from .generate import synthetic_first_frames
 
 
 @torch.no_grad()
@@ -91,8 +103,6 @@ def drawn_faces_report(G, identities, seed: int) -> dict[str, Any]:
     """The same measures on drawn faces (held-out identities of synthetic seed `seed`, at the model's size), as
     means over the faces: the model's motion, label effect and motion concentration, beside those of the true
     clips of the same faces (every expression)."""
-    from ..data.synthetic import render_faces
-    from .generate import synthetic_first_frames
 
     cfg = G.cfg
     faces = synthetic_first_frames(cfg, identities, seed)

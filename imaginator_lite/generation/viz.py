@@ -1,6 +1,7 @@
 """Turn video tensors into things people look at: uint8 frames, frame strips, grids, GIF and MP4 files."""
 from __future__ import annotations
 
+import io
 import math
 import os
 import textwrap
@@ -10,6 +11,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 from einops import rearrange
+from PIL import Image, ImageDraw, ImageFont
 
 from ..atomic import atomic_path
 from ..defaults import STUDY_REFERENCE
@@ -62,7 +64,7 @@ def save_gif(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: in
 
 def save_mp4(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: int = 8, scale: int = 4) -> Path:
     """Write frames as an H.264 (or MPEG-4) MP4 with PyAV, upscaled by `scale` (codecs want >= 16 px), atomically."""
-    import av
+    import av  # deferred, import cost: PyAV, only for reading or writing video files
 
     frames = to_uint8_frames(frames)
     if scale > 1:
@@ -99,9 +101,7 @@ def save_video(frames: np.ndarray | torch.Tensor, path: str | os.PathLike, fps: 
 
 def gif_bytes(frames: np.ndarray | torch.Tensor, fps: int = 8, scale: int = 2) -> bytes:
     """(T, H, W, 3) uint8 frames (or a (3, T, H, W) video) as looping GIF bytes, upscaled `scale` times."""
-    import io
 
-    from PIL import Image
 
     frames = to_uint8_frames(frames)
     if scale > 1:
@@ -115,15 +115,15 @@ def gif_bytes(frames: np.ndarray | torch.Tensor, fps: int = 8, scale: int = 2) -
 def show_video(frames: np.ndarray | torch.Tensor, fps: int = 8, scale: int = 2):
     """An embedded GIF for notebooks: shows in JupyterLab, in untrusted notebooks, on GitHub and in the
     course website (no JavaScript). frames: (T, H, W, 3) uint8, e.g. from `video_grid`, or (3, T, H, W)."""
-    from IPython.display import Image as IPyImage
+    from IPython.display import Image as IPyImage  # deferred, import cost: IPython's display, only inside a notebook
 
     return IPyImage(data=gif_bytes(frames, fps, scale), format="gif")
 
 
 def new_figure(figsize: tuple[float, float]):
     """A matplotlib Figure on the Agg canvas, outside pyplot (no global state, safe in scripts and threads)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred, import cost: matplotlib, only for figures
+    from matplotlib.figure import Figure  # deferred, import cost: matplotlib, only for figures
 
     fig = Figure(figsize=figsize)
     FigureCanvasAgg(fig)
@@ -152,7 +152,7 @@ def plot_comparison(results: dict[str, dict], path: str | os.PathLike | None = N
     results: {'model': {...}, baseline: {...}} as from evaluation.evaluate.evaluate_with_baselines. Returns the
     matplotlib Figure (shown inline in notebooks); with `path`, also writes it as a PNG atomically.
     """
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # deferred, import cost: matplotlib, only for figures
 
     if not results:
         raise ValueError("plot_comparison needs at least one method's results")
@@ -215,7 +215,6 @@ def plot_loss_curves(history: Sequence[Mapping[str, Any]], path: str | os.PathLi
 
 def _labelled_canvas(grid: np.ndarray, rows: Sequence[str], cols: Sequence[str], cell: int, pad: int) -> np.ndarray:
     """Frames (T, H, W, 3) of a grid with a header of column labels and a margin of row labels."""
-    from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.load_default()
     left = max(font.getbbox(r)[2] for r in rows) + 6 if rows else 0

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import torch
+from PIL import Image
 
 from .generate import generate, generate_at_resolution
-from .photos import read_photo, rgb_to_tensor
+from .photos import is_face_model, prepare_photo, read_photo, rgb_to_tensor
 from .viz import save_gif, save_mp4, to_uint8_frames
 
 UPLOAD_PREFIX = "upload: "
@@ -31,7 +32,6 @@ def image_from_bytes(data: bytes, size: int) -> torch.Tensor:
 
 def png_bytes(image: torch.Tensor, scale: int = 2) -> bytes:
     """(3, H, W) in [-1, 1] -> PNG bytes, upscaled `scale` times (nearest)."""
-    from PIL import Image
 
     frame = to_uint8_frames(image[:, None])[0]
     frame = frame.repeat(scale, axis=0).repeat(scale, axis=1)
@@ -79,7 +79,7 @@ class GeneratorApp:
                  device: str | torch.device | None = None, fps: int = 8, scale: int = 3,
                  out_dir: str | Path | None = None, mp4: bool = True, max_seed: int = 999,
                  models: Mapping[str, torch.nn.Module] | None = None) -> None:
-        import ipywidgets as W
+        import ipywidgets as W  # deferred, import cost: the widgets, only for the app
 
         if (G is None) == (models is None):
             raise ValueError("give a generator G or models={name: G, ...}, not both")
@@ -158,7 +158,6 @@ class GeneratorApp:
         if not files:
             return
         item = files[0] if isinstance(files, (tuple, list)) else next(iter(files.values()))
-        from .photos import is_face_model, prepare_photo
 
         try:
             prepared = prepare_photo(bytes(item["content"]), self.cfg.image_size,
@@ -222,7 +221,6 @@ class GeneratorApp:
 
 def gif_frame_count(data: bytes) -> int:
     """Number of frames in GIF bytes (for tests and sanity checks)."""
-    from PIL import Image
 
     with Image.open(io.BytesIO(bytes(data))) as img:
         return getattr(img, "n_frames", 1)

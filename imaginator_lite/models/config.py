@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..labels import EXPRESSIONS
+from .blocks import matched_width
 from .outputs import OUTPUT_KINDS, OUTPUTS, output_kind
 
 BLOCK_TYPES = ("1+2d", "3d")
@@ -214,8 +215,6 @@ class ModelConfig:
 
     def up_blocks(self) -> list[UpBlockSpec]:
         """The decoder's blocks, block1 first and to_rgb last; middle widths from `middle_widths()`."""
-        from .blocks import matched_width  # local import: blocks imports nothing from here
-
         enc = self.encoder_channels[::-1]  # coarse to fine: 512, 256, 128, 64
         fused_extra = self.n_classes
         specs: list[UpBlockSpec] = []

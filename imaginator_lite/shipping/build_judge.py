@@ -14,7 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from safetensors.torch import save_file
+
 from ..atomic import atomic_path, write_json
+from ..data.store import ClipDataset
+from ..evaluation.classifier import classifier_accuracy, train_classifier
+from ..pipeline import SyntheticData
 from ..pretrained import HERE, sha256_of
 from ..pretrained.judges import JUDGES
 
@@ -28,11 +33,7 @@ JUDGE_TRAINING_FOR = {"textured-faces": {"epochs": 40, "width": 24}, "mixed-face
 
 def build_judge(kind: str, commit: str, work: Path, progress: bool = True) -> dict[str, Any]:
     """Train the judge of `kind`, write judge_<kind>.safetensors and its card; returns the card."""
-    from safetensors.torch import save_file
 
-    from ..data.store import ClipDataset
-    from ..evaluation.classifier import classifier_accuracy, train_classifier
-    from ..pipeline import SyntheticData
 
     data = SyntheticData(kind, **JUDGE_DATA)
     store = data.store(work, progress)

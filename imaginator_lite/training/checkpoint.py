@@ -16,8 +16,10 @@ import numpy as np
 import torch
 
 from ..atomic import torch_save
+from ..device import resolve_device
 from ..models.build import build_generator
 from ..models.config import ModelConfig, check_family, check_output
+from ..models.official import as_state_dict, load_official_state
 
 FORMAT_TAG = "imaginator-lite-checkpoint/1"
 #: The key of the run's random streams, and the names it had in earlier checkpoints.
@@ -132,7 +134,6 @@ def generator_from_file(path: str | os.PathLike, device: str | torch.device = "c
     family (None: whatever the file holds) and cfg.family its family: a ValueError naming both otherwise, before any
     weights are loaded. Official files are paint generators of the 'imaginator' family.
     """
-    from ..device import resolve_device
 
     path = Path(path)
     device = resolve_device(device)
@@ -147,7 +148,6 @@ def generator_from_file(path: str | os.PathLike, device: str | torch.device = "c
         G = build_generator(cfg or stored)
         G.load_state_dict(obj["generator"])
         return G.to(device).eval()
-    from ..models.official import as_state_dict, load_official_state
 
     check_output(output, "paint", f"{path} (an official ImaGINator generator)")
     check_family(family, "imaginator", f"{path} (an official ImaGINator generator)")

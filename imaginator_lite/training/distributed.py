@@ -20,6 +20,7 @@ from typing import Callable, Iterator
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.distributed.nn.functional import all_reduce
 
 # the differentiable all_reduce below is the public one; its successor (_functional_collectives) is private
 warnings.filterwarnings("ignore", message=r"torch\.distributed\.nn\.functional\.all_reduce is deprecated",
@@ -140,7 +141,6 @@ class CrossRankBatchNorm(nn.modules.batchnorm._BatchNorm):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(input)
-        from torch.distributed.nn.functional import all_reduce
 
         return self._normalise(input, all_reduce)
 

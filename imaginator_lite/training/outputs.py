@@ -13,6 +13,7 @@ import torch
 
 from ..atomic import write_text
 from ..data.batching import fetch_batch
+from ..generation.viz import plot_loss_curves, save_gif, video_grid
 
 LOSS_KEYS = ("g_total", "l1", "g_video", "g_image", "d_video", "d_image")
 CSV_COLUMNS = ("step", "epoch") + LOSS_KEYS
@@ -34,7 +35,7 @@ class RunOutputs:
         write_text(self.dir / "log.csv", "\n".join(rows) + "\n")
         if self._tb is None:
             try:
-                from torch.utils.tensorboard import SummaryWriter
+                from torch.utils.tensorboard import SummaryWriter  # deferred, optional: TensorBoard, when installed
                 self._tb = SummaryWriter(str(self.dir / "tensorboard"))
             except ImportError:
                 self._tb = None
@@ -62,14 +63,12 @@ class RunOutputs:
     def write_loss_curve(self, history: list[Mapping[str, Any]]) -> Path | None:
         if self.dir is None or not history:
             return None
-        from ..generation.viz import plot_loss_curves
         return plot_loss_curves(history, self.dir / "loss_curve.png")
 
     def write_samples(self, real: torch.Tensor, fake: torch.Tensor, step: int) -> Path | None:
         """GIF grid: top row real clips, bottom row generated from their first frames + labels."""
         if self.dir is None:
             return None
-        from ..generation.viz import save_gif, video_grid
         grid = video_grid(torch.cat([real, fake]), ncols=len(real))
         return save_gif(grid, self.dir / "samples" / f"step_{step:07d}.gif", scale=2)
 

@@ -19,18 +19,25 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from ..data.batching import BatchReader, EpochSampler
 from ..device import resolve_device, resolve_precision
+from ..models.build import build_generator
 from ..models.config import ModelConfig
 from ..models.discriminators import ImageDiscriminator, VideoDiscriminator
-from ..models.build import build_generator
 from ..models.outputs import output_kind
 from .checkpoint import load_checkpoint, model_config_of, random_streams_of, restore_rng_states, save_checkpoint
 from .config import TrainConfig
-from .distributed import (check_global_batch, check_same_device_type, init_distributed, mean_over_ranks, share_of,
-                          synchronise_batchnorm)
+from .distributed import (
+    check_global_batch,
+    check_same_device_type,
+    init_distributed,
+    mean_over_ranks,
+    share_of,
+    synchronise_batchnorm,
+)
 from .outputs import RunOutputs, fixed_noise_samples
 from .steps import StepBatch, autocast_context, gan_step
 
@@ -144,7 +151,6 @@ class Trainer:
         (gradients averaged over ranks; the module itself is what checkpoints save)."""
         if not self.ranks.distributed:
             return module
-        from torch.nn.parallel import DistributedDataParallel
 
         ids = [self.device.index if self.device.index is not None else torch.cuda.current_device()] \
             if self.device.type == "cuda" else None

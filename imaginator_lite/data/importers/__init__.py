@@ -1,6 +1,12 @@
 """Converters from raw MUG / UvA-NEMO / NATOPS / Weizmann / class-folder downloads to clip stores."""
-from .datasets import (convert_folder, convert_mug, convert_natops, convert_uva_nemo, convert_weizmann,
-                       read_natops_segments)
+from .datasets import (
+                       convert_folder,
+                       convert_mug,
+                       convert_natops,
+                       convert_uva_nemo,
+                       convert_weizmann,
+                       read_natops_segments,
+)
 from .driver import ConversionSummary, ConvertOptions, SkipSource, SourceItem, run_conversion
 from .video_io import VideoReadError, read_frame_folder, read_video
 

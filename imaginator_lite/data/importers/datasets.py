@@ -9,10 +9,9 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from ...labels import EXPRESSIONS, SMILES, WEIZMANN_ACTIONS, NATOPS_GESTURES
+from ...labels import EXPRESSIONS, NATOPS_GESTURES, SMILES, WEIZMANN_ACTIONS
 from .driver import ConvertOptions, FaceCropCounter, SkipSource, SourceItem, run_conversion
-from .video_io import (IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, numeric_sort_key, read_frame_folder,
-                       read_video)
+from .video_io import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, numeric_sort_key, read_frame_folder, read_video
 
 __all__ = ["convert_mug", "convert_uva_nemo", "convert_natops", "convert_weizmann", "convert_folder",
            "read_natops_segments", "MUG_LAYOUT", "NATOPS_SEGMENTS_FORMAT"]
@@ -157,7 +156,7 @@ def _natops_reader(path: Path, key: str, reps, image_size: int, stride: int, fps
         video = read_video(path, image_size, 1, None)
         step = max(1, int(stride))
         if fps is not None:
-            import av
+            import av  # deferred, import cost: PyAV, only for reading or writing video files
             with av.open(str(path)) as container:
                 rate = container.streams.video[0].average_rate
             step = max(1, int(round(float(rate) / fps))) if rate else step

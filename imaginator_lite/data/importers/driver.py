@@ -12,6 +12,8 @@ from tqdm.auto import tqdm
 from ...defaults import SPLIT_FRACTIONS
 from ..splits import split_identities
 from ..store_writer import StoreWriter
+from .face_track import detect_boxes, track_face
+from .video_io import center_box, face_detector_problem
 
 __all__ = ["ConvertOptions", "SourceItem", "SkipSource", "ConversionSummary", "FaceCropCounter", "run_conversion"]
 
@@ -122,7 +124,6 @@ class FaceCropCounter:
 
     def __init__(self, enabled: bool = True, enlarge: float = 1.4, fallback_fraction: float = 0.8,
                  cascade_path: str | None = None):
-        from .video_io import face_detector_problem
 
         self.enabled, self.enlarge, self.fallback_fraction = enabled, enlarge, fallback_fraction
         self.cascade_path = cascade_path
@@ -132,8 +133,6 @@ class FaceCropCounter:
 
     def __call__(self, frames) -> list:
         """Crop boxes for a clip's RGB frames (H, W, 3): the face track (T boxes), else [centre box]."""
-        from .face_track import detect_boxes, track_face
-        from .video_io import center_box
 
         if not self.enabled or self.problem is not None:
             self.fallback += 1  # one box for every frame, from the first frame's size

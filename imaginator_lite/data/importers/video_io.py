@@ -111,7 +111,7 @@ def _stride_for(average_rate, fps: float | None, stride: int) -> int:
 
 def iter_video_frames(path, stride: int = 1, fps: float | None = None) -> Iterator[np.ndarray]:
     """Decode a video file (read-only), yielding every kept RGB frame (H, W, 3); a truncated tail ends early."""
-    import av
+    import av  # deferred, import cost: PyAV, only for reading or writing video files
 
     count = 0
     try:

@@ -13,12 +13,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
-import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -27,6 +24,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from imaginator_lite.atomic import write_json  # noqa: E402
 from imaginator_lite.models.blocks import make_up_block  # noqa: E402
 from imaginator_lite.models.config import ModelConfig, UpBlockSpec  # noqa: E402
 from imaginator_lite.device import cpu_native_bf16, resolve_device, resolve_precision  # noqa: E402
@@ -88,12 +86,7 @@ class RandomClips:
 
 def write(section: str, rows: list[dict], meta: dict, folder: Path = RESULTS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{section}.json"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{section}.", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        json.dump({"meta": meta, "rows": rows}, fh, indent=2)
-    os.replace(tmp, path)
-    return path
+    return write_json(folder / f"{section}.json", {"meta": meta, "rows": rows})
 
 
 def print_table(title: str, rows: list[dict], columns: list[str]) -> None:

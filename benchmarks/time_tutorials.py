@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from imaginator_lite.atomic import write_text  # noqa: E402
+
 OUT = ROOT / "imaginator_lite" / "course" / "tutorial_times.json"
 AVX2_CLASS = {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}
 
@@ -80,7 +82,7 @@ def measure(books: list[Path], out: Path) -> None:
                                       code_cells_s={str(i): s for i, s in seconds.items()})
             print(f"  {book.name:40s} total {r['seconds']:6.1f}s  slowest cell {slowest:3d}: {seconds[slowest]:6.1f}s",
                   flush=True)
-    out.write_text(json.dumps(dict(isa=torch.backends.cpu.get_cpu_capability(), torch=torch.__version__,
+    write_text(out, json.dumps(dict(isa=torch.backends.cpu.get_cpu_capability(), torch=torch.__version__,
                                    notebooks=timings)))
 
 
@@ -129,10 +131,7 @@ def main() -> int:
                           "them longer"),
         measured=time.strftime("%Y-%m-%d"),
         classes=classes)
-    out = Path(args.out)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(tmp, out)
+    out = write_text(args.out, json.dumps(record, indent=2) + "\n")
     print(f"wrote {out}")
     return 0
 

@@ -211,10 +211,10 @@ def test_mug_wrong_layout_and_out_inside_source(tmp_path):
         importers.convert_mug(tmp_path / "src", tmp_path / "src" / "out", progress=False)
 
 
-# ----------------------------------------------------------------------------- UvA-NEMO
+# ----------------------------------------------------------------------------- UvA-NEMO and Weizmann
 
-def test_uva_nemo_conversion(tmp_path):
-    src = tmp_path / "nemo"
+def _uva_nemo_source(src: Path) -> None:
+    """Smiles named <subject>_<class>_smile_<n>, in subfolders too, with a corrupt, a short and an unknown one."""
     for subject in ("001", "002", "003"):
         _write_video(src / f"{subject}_deliberate_smile_1.mp4", 36)
         _write_video(src / "spont" / f"{subject}_spontaneous_smile_2.mp4", 36)
@@ -222,22 +222,59 @@ def test_uva_nemo_conversion(tmp_path):
     _write_corrupt(src / "005_spontaneous_smile_3.avi")
     _write_video(src / "006_deliberate_smile_1.mp4", 12)
     _write_video(src / "007_laugh_1.mp4", 36)
-    summary = _convert_read_only(importers.convert_uva_nemo, src, tmp_path / "out", image_size=SIZE)
-    assert summary.converted_clips == 7
-    assert summary.skipped["unreadable"] == ["005_spontaneous_smile_3.avi"]
-    assert summary.skipped["too short"] == ["006_deliberate_smile_1.mp4"]
-    assert summary.skipped["unknown class"] == ["007_laugh_1.mp4"]
+
+
+def _weizmann_source(src: Path) -> None:
+    """Actions named <actor>_<action>[n], with a corrupt, a short and an unknown one."""
+    for actor in ("daria", "ido", "moshe", "shahar"):
+        _write_video(src / f"{actor}_walk.avi", 34)
+        _write_video(src / f"{actor}_wave2.avi", 34)
+    _write_video(src / "lena_walk1.avi", 34)
+    _write_video(src / "lena_run2.avi", 34)
+    _write_corrupt(src / "eli_jump.avi")
+    _write_video(src / "eli_bend.avi", 8)
+    _write_video(src / "eli_dance.avi", 34)
+
+
+#: (converter, source writer, converted clips, the three skipped files, (class, identity) pairs that must be
+#: there, the store's classes)
+NAMED_FILE_SETS = {
+    "uva_nemo": (importers.convert_uva_nemo, _uva_nemo_source, 7,
+                 ("005_spontaneous_smile_3.avi", "006_deliberate_smile_1.mp4", "007_laugh_1.mp4"),
+                 {("posed", "004"), ("spontaneous", "002")}, SMILES),
+    "weizmann": (importers.convert_weizmann, _weizmann_source, 10, ("eli_jump.avi", "eli_bend.avi", "eli_dance.avi"),
+                 {("walk", "lena"), ("run", "lena")}, WEIZMANN_ACTIONS),
+}
+
+
+@pytest.mark.parametrize("dataset", sorted(NAMED_FILE_SETS))
+def test_a_set_named_by_file_converts(dataset, tmp_path):
+    """Classes and identities from the file names; unreadable, too short and unknown files are skipped by name;
+    identities never cross splits; frames stay in time order; the source is never touched."""
+    convert, write_source, converted, (unreadable, short, unknown), pairs, classes = NAMED_FILE_SETS[dataset]
+    src = tmp_path / dataset
+    write_source(src)
+    summary = _convert_read_only(convert, src, tmp_path / "out", image_size=SIZE)
+    assert summary.converted_clips == converted
+    assert summary.skipped["unreadable"] == [unreadable]
+    assert summary.skipped["too short"] == [short]
+    assert summary.skipped["unknown class"] == [unknown]
     clips, per_split = _all_clips(tmp_path / "out")
     _assert_identity_disjoint(per_split)
-    labels = {(c[1], c[0]) for c in clips}
-    assert ("004", "posed") in labels and ("002", "spontaneous") in labels
-    assert load_meta(tmp_path / "out")["classes"] == list(SMILES)
+    assert pairs <= {(c[0], c[1]) for c in clips}
+    assert load_meta(tmp_path / "out")["classes"] == list(classes)
     for clip in clips:
         _assert_time_ordered(clip[3])
-    half = importers.convert_uva_nemo(src, tmp_path / "out2", image_size=SIZE, stride=2, min_frames=16,
+    ds = ClipDataset(tmp_path / "out", "train", frames=32)
+    assert ds[0][0].shape == (3, 32, SIZE, SIZE)
+
+
+def test_uva_nemo_stride_halves_the_frames(tmp_path):
+    _uva_nemo_source(tmp_path / "nemo")
+    half = importers.convert_uva_nemo(tmp_path / "nemo", tmp_path / "out", image_size=SIZE, stride=2, min_frames=16,
                                       face_crop=False, progress=False)
     assert half.converted_clips == 7
-    assert {len(c[3]) for c in _all_clips(tmp_path / "out2")[0]} == {18}
+    assert {len(c[3]) for c in _all_clips(tmp_path / "out")[0]} == {18}
 
 
 # ----------------------------------------------------------------------------- NATOPS
@@ -273,31 +310,6 @@ def test_natops_conversion_with_segments(tmp_path):
     (tmp_path / "bad.txt").write_text("g01 s01 oops\n")
     with pytest.raises(ValueError, match="bad.txt:1"):
         importers.convert_natops(src, tmp_path / "o4", segments=tmp_path / "bad.txt", progress=False)
-
-
-# ----------------------------------------------------------------------------- Weizmann
-
-def test_weizmann_conversion(tmp_path):
-    src = tmp_path / "weizmann"
-    for actor in ("daria", "ido", "moshe", "shahar"):
-        _write_video(src / f"{actor}_walk.avi", 34)
-        _write_video(src / f"{actor}_wave2.avi", 34)
-    _write_video(src / "lena_walk1.avi", 34)
-    _write_video(src / "lena_run2.avi", 34)
-    _write_corrupt(src / "eli_jump.avi")
-    _write_video(src / "eli_bend.avi", 8)
-    _write_video(src / "eli_dance.avi", 34)
-    summary = _convert_read_only(importers.convert_weizmann, src, tmp_path / "out", image_size=SIZE)
-    assert summary.converted_clips == 10
-    assert summary.skipped["unreadable"] == ["eli_jump.avi"]
-    assert summary.skipped["too short"] == ["eli_bend.avi"]
-    assert summary.skipped["unknown class"] == ["eli_dance.avi"]
-    clips, per_split = _all_clips(tmp_path / "out")
-    _assert_identity_disjoint(per_split)
-    assert ("walk", "lena") in {(c[0], c[1]) for c in clips} and ("run", "lena") in {(c[0], c[1]) for c in clips}
-    assert load_meta(tmp_path / "out")["classes"] == list(WEIZMANN_ACTIONS)
-    ds = ClipDataset(tmp_path / "out", "train", frames=32)
-    assert ds[0][0].shape == (3, 32, SIZE, SIZE)
 
 
 # ----------------------------------------------------------------------------- generic folders

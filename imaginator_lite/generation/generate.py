@@ -12,8 +12,12 @@ import numpy as np
 import torch
 
 from ..data.batching import fetch_batch
-from ..models.generator import Generator
+from ..data.store import to_model_video
+from ..data.synthetic_sets import render_clips
 from ..labels import ACTIONS, resolve_label
+from ..models.generator import Generator
+from .photos import load_image, prepare_photo
+from .viz import save_video, video_grid
 
 
 def prepare_image(image: torch.Tensor | str | os.PathLike, size: int, crop_face: bool = False) -> torch.Tensor:
@@ -21,9 +25,7 @@ def prepare_image(image: torch.Tensor | str | os.PathLike, size: int, crop_face:
     face out of a photo first (photos.prepare_photo, which also returns the box and says what it did)."""
     if isinstance(image, (str, os.PathLike)):
         if crop_face:
-            from .photos import prepare_photo
             return prepare_photo(image, size).image
-        from .photos import load_image
         return load_image(Path(image), size)
     image = torch.as_tensor(image).float()
     if image.dim() == 4 and image.shape[0] == 1:
@@ -39,8 +41,6 @@ def prepare_image(image: torch.Tensor | str | os.PathLike, size: int, crop_face:
 def synthetic_first_frames(cfg, identities, seed: int) -> torch.Tensor:
     """First frames (N,3,S,S) in [-1,1] of synthetic identities of the model's domain (its class names
     say actions or faces), at its image size: inputs no shipped model saw when `seed` != 0."""
-    from ..data.store import to_model_video
-    from ..data.synthetic_sets import render_clips
 
     kind = "actions" if tuple(cfg.class_names) == ACTIONS else "faces"
     ids = [int(i) for i in identities]
@@ -48,19 +48,25 @@ def synthetic_first_frames(cfg, identities, seed: int) -> torch.Tensor:
     return to_model_video(clips)[:, :, 0]
 
 
+def noise_and_labels(G: Generator, label: str | int, seed: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The noise z (n, dim_z) that `seed` fixes and the label's index (n,), on G's device; a ValueError for an
+    unknown label or n < 1. generate and generate_at_resolution share it, so one seed gives one z in both."""
+    index = resolve_label(label, G.cfg.class_names)
+    if n < 1:
+        raise ValueError(f"n must be >= 1 (got {n})")
+    device = next(G.parameters()).device
+    z = torch.randn(n, G.cfg.dim_z, generator=torch.Generator().manual_seed(int(seed))).to(device)
+    return z, torch.full((n,), index, dtype=torch.long, device=device)
+
+
 @torch.no_grad()
 def generate(G: Generator, image: torch.Tensor | str | os.PathLike, label: str | int, seed: int = 0,
              n: int = 1) -> torch.Tensor:
     """`n` videos (n,3,T,S,S) in [-1,1] of `image` performing `label`; seed fixes the noise z."""
-    cfg = G.cfg
-    device = next(G.parameters()).device
-    index = resolve_label(label, cfg.class_names)
-    img = prepare_image(image, cfg.image_size).to(device)
-    if n < 1:
-        raise ValueError(f"n must be >= 1 (got {n})")
-    z = torch.randn(n, cfg.dim_z, generator=torch.Generator().manual_seed(int(seed))).to(device)
+    z, labels = noise_and_labels(G, label, seed, n)
+    img = prepare_image(image, G.cfg.image_size).to(z.device)
     G.eval()
-    return G(img[None].expand(n, -1, -1, -1), z, torch.full((n,), index, dtype=torch.long, device=device)).float().cpu()
+    return G(img[None].expand(n, -1, -1, -1), z, labels).float().cpu()
 
 
 @torch.no_grad()
@@ -75,10 +81,8 @@ def generate_at_resolution(G: Generator, image: torch.Tensor | str | os.PathLike
     if not G.output.moves_pixels:
         raise ValueError(f"generate_at_resolution needs a warp generator, but this one is '{cfg.output}': a paint "
                          f"generator repaints every pixel at its {cfg.image_size}x{cfg.image_size}; use generate()")
-    device = next(G.parameters()).device
-    index = resolve_label(label, cfg.class_names)
+    z, labels = noise_and_labels(G, label, seed, n)
     if isinstance(image, (str, os.PathLike)):
-        from .photos import load_image, prepare_photo
         image = (prepare_photo(image, size, least=cfg.image_size).image if crop_face
                  else load_image(Path(image), size))
     image = torch.as_tensor(image).float()
@@ -86,12 +90,9 @@ def generate_at_resolution(G: Generator, image: torch.Tensor | str | os.PathLike
         image = image[0]
     if image.dim() != 3 or image.shape[0] != 3:
         raise ValueError(f"image must be (3, H, W) in [-1, 1] or a file path, got shape {tuple(image.shape)}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1 (got {n})")
-    z = torch.randn(n, cfg.dim_z, generator=torch.Generator().manual_seed(int(seed))).to(device)
     G.eval()
-    photo = image.to(device)[None].expand(n, -1, -1, -1)
-    return G.animate(photo, z, torch.full((n,), index, dtype=torch.long, device=device)).float().cpu()
+    photo = image.to(z.device)[None].expand(n, -1, -1, -1)
+    return G.animate(photo, z, labels).float().cpu()
 
 
 @torch.no_grad()
@@ -132,7 +133,6 @@ def save_generated(videos: torch.Tensor, path: str | os.PathLike, ncols: int | N
                    scale: int | None = None) -> Path:
     """Save one video (3,T,H,W) or a batch (B,3,T,H,W) as a grid; .gif or .mp4 by suffix (atomic); `scale`:
     as viz.save_video (1 for a video already at a photo's resolution)."""
-    from .viz import save_video, video_grid
 
     if videos.dim() == 4:
         videos = videos[None]

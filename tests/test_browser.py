@@ -23,7 +23,7 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_generate_widg
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 
 def _free_port() -> int:

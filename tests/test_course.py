@@ -304,7 +304,7 @@ def test_the_dev_extra_holds_the_course_extra():
 
 # ------------------------------------------------------------------------------------------ slow: execution
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_synthetic_exercise_fails_for_the_student_and_passes_for_the_instructor(tmp_path):
     books = tmp_path / "books"
     books.mkdir()
@@ -314,7 +314,7 @@ def test_synthetic_exercise_fails_for_the_student_and_passes_for_the_instructor(
     assert_instructor_run(run_with_errors(books / "01_tiny.ipynb", {}), "instructor 01_tiny")
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_student_edition_runs_and_every_check_fails_with_its_message(path, student_edition, tmp_path, monkeypatch):
     if not has_exercises(path):
@@ -326,7 +326,7 @@ def test_student_edition_runs_and_every_check_fails_with_its_message(path, stude
     assert_student_run(nb, f"student {path.name}")
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_instructor_edition_runs_and_every_check_passes(path, instructor_run):
     result = instructor_run["results"][path.name]
@@ -359,7 +359,7 @@ def figure_count(executed: Path) -> int:
     return sum(any(k.startswith("image/") for k in o.get("data", {})) for c in nb.cells for o in c.get("outputs", []))
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_site_is_static_offline_and_has_every_chapter(site, instructor_run):
     assert (site / "index.html").is_file() and (site / MARKER).is_file()
     index = (site / "index.html").read_text()
@@ -407,7 +407,7 @@ def visit(page, url: str) -> dict:
     })""")
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.browser
 @needs_chromium
 def test_site_in_the_browser(served_site, instructor_run, tmp_path):

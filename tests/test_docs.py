@@ -105,7 +105,7 @@ def readme_papermill_commands() -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip().startswith("papermill ")]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_the_readme_papermill_command_works_as_written_from_the_repository_root(tmp_path):
     """The README's command, run from the root of a copy of the repository (so its outputs stay in tmp), with
     only the sizes cut to a few steps: the notebook's own relative paths land inside the copy's notebooks/."""

@@ -178,7 +178,7 @@ def test_the_gradebook_finds_alembic_without_an_activated_venv(monkeypatch):
 
 # ------------------------------------------------------------------------------------------ slow: one grading run
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_every_tutorial_with_exercises_is_graded_with_its_measured_limit(graded):
     assert len(GRADED) >= 5 and "06_generate_widgets.ipynb" not in [p.name for p in GRADED]
     limits = default_timeouts()
@@ -187,7 +187,7 @@ def test_every_tutorial_with_exercises_is_graded_with_its_measured_limit(graded)
         assert _rows(graded["rows"], "alice", path) and _rows(graded["rows"], "erin", path), path.name
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", GRADED, ids=[p.stem[:2] for p in GRADED])
 def test_the_solutions_score_full_marks(graded, path):
     rows = _rows(graded["rows"], "alice", path)
@@ -197,7 +197,7 @@ def test_the_solutions_score_full_marks(graded, path):
     assert all(r["status"] in ("graded", "needs manual grading") for r in rows)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", GRADED, ids=[p.stem[:2] for p in GRADED])
 def test_a_stub_left_scores_less_and_names_that_exercise(graded, path):
     rows = _rows(graded["rows"], "erin", path)
@@ -212,7 +212,7 @@ def test_a_stub_left_scores_less_and_names_that_exercise(graded, path):
     assert all(r["status"] == "needs manual grading" for r in written)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_one_row_per_student_and_exercise_plus_totals(graded):
     rows = graded["rows"]
     assert list(rows[0]) == ["student", "notebook", "exercise", "score", "max_score", "status"]
@@ -229,7 +229,7 @@ def test_one_row_per_student_and_exercise_plus_totals(graded):
     assert others and all(r["score"] == "0" and r["status"] == "not handed in" for r in others)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_scores_follow_what_each_student_solved(graded):
     rows = graded["rows"]
     assert _total(rows, "alice") == (6.0, 7.0)
@@ -237,13 +237,13 @@ def test_scores_follow_what_each_student_solved(graded):
     assert _total(rows, "carol") == (5.0, 7.0)  # the restored check catches the wrong answer
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_deleted_check_is_restored_and_scores_zero(graded):
     row = next(r for r in graded["rows"] if r["student"] == "carol" and r["exercise"] == graded["deleted"])
     assert float(row["score"]) == 0.0 and row["status"] == "graded"
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_a_crashing_notebook_scores_zero_with_the_reason_and_the_others_are_graded(graded):
     dave = _rows(graded["rows"], "dave", BOOK)
     assert len(dave) == 7 and all(r["score"] == "0" and r["status"].startswith("not graded:") for r in dave)
@@ -252,6 +252,6 @@ def test_a_crashing_notebook_scores_zero_with_the_reason_and_the_others_are_grad
     assert total["status"] == "some work not graded (see its rows)"
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_grading_never_modifies_the_submissions(graded):
     assert graded["untouched"]

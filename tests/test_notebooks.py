@@ -63,7 +63,7 @@ def test_checked_cells_hold_the_reference_numbers():
         assert count in texts["03_generator_and_discriminators.ipynb"]
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs_in_quick_mode(path, instructor_run):
     """Each tutorial ran top to bottom in quick mode (papermill; the session's shared run, see conftest)."""
@@ -89,7 +89,7 @@ FULL_MODE_SIZES = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_full_mode_runs_with_its_sizes_cut(path, tmp_path, monkeypatch):
     import papermill as pm
@@ -106,7 +106,7 @@ def test_notebook_full_mode_runs_with_its_sizes_cut(path, tmp_path, monkeypatch)
         pytest.fail(f"{path.name} (QUICK=False) failed in cell {exc.cell_index} ({exc.ename}: {exc.evalue})\n{exc.source}")
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_nbval_checked_outputs_reproduce(tmp_path):
     """`pytest --nbval-lax` on the notebooks with checked cells: errors fail, marked outputs must match."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
@@ -124,7 +124,7 @@ def test_cli_selects_notebooks():
         select_notebooks(NOTEBOOKS_DIR, ["09"])
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_cli_reports_the_failing_cell(tmp_path, capsys):
     from imaginator_lite.cli.main import main
 

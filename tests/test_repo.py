@@ -27,6 +27,15 @@ def test_ci_runs_the_readme_test_command():
     assert "torch==2.13.0" in "\n".join(ci)  # the CPU build on disk, not a several-GB CUDA download
 
 
+def test_the_end_to_end_tier_is_one_command_the_readme_names_and_ci_runs():
+    """`python -m pytest` deselects the e2e marker (pyproject's addopts); README and .ci/run name the second tier."""
+    e2e = "python -m pytest -m e2e"
+    options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert "-m 'not e2e'" in options["addopts"] and any(m.startswith("e2e:") for m in options["markers"])
+    assert e2e in (ROOT / "README.md").read_text()
+    assert e2e in [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+
+
 def _names(requirements) -> set[str]:
     return {re.split(r"[<>=!\[ ]", r.strip(), maxsplit=1)[0].lower() for r in requirements}
 

@@ -113,7 +113,7 @@ def test_the_committed_cross_isa_tour_gives_one_verdict_on_both_paths():
     assert native["steps"] == other["steps"] == TOUR_RECIPE.steps
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_the_tour_meets_its_criterion_on_held_out_identities(tmp_path, capsys):
     """`imaginator-lite tour` exactly as the README's first command runs it (no time limit)."""
     from imaginator_lite.pretrained.judges import judge_card

@@ -221,7 +221,7 @@ def test_tensorboard_logs_every_loss(tmp_path, dataset):
     assert l1[-1].value == pytest.approx(trainer.history[-1]["l1"], rel=1e-6)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 def test_compiled_networks_train_like_eager_ones(tmp_path, dataset):
     """compile=True (the full mode's torch.compile) runs the same steps to the same losses."""
     eager = Trainer(TINY, _cfg(tmp_path, out_dir=None, steps=2), dataset)

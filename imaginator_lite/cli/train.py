@@ -12,16 +12,13 @@ import json
 import sys
 from pathlib import Path
 
+from .. import study, tour  # modules, not names: tests replace tour.run_tour
 from ..atomic import write_json
 from ..data.synthetic_sets import KIND_CLASSES
 from ..defaults import DATA_ROOT, STUDY_DIR, SYNTHETIC_IDENTITIES, TOUR_DIR, TRAIN_DIR
 from ..device import resolve_device
 from ..models.config import FAMILIES, OUTPUTS, ModelConfig, check_family, check_output
 from ..pipeline import SyntheticData, check_store_fits, model_for_store, open_split
-from ..study import VARIANT_NAMES, StudySettings, add_photo_measures
-from ..study import run_study as study
-from ..tour import TourSettings
-from ..tour import run_tour as tour
 from ..training.checkpoint import load_checkpoint, model_config_of
 from ..training.config import TrainConfig, cli_fields
 from ..training.distributed import check_global_batch, finish_distributed, init_distributed, main_rank_first
@@ -100,7 +97,6 @@ def _new_plan(args: argparse.Namespace):
 
 
 def run_train(args: argparse.Namespace) -> int:
-
     overrides = {**given_train_flags(args), "out_dir": args.out}
     base = TrainConfig(**overrides)  # validates every training flag before any work
     ranks = init_distributed(resolve_device(base.device))  # under torchrun: join the group (gloo / nccl)
@@ -130,8 +126,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_tour(args: argparse.Namespace) -> int:
-
-    settings = TourSettings.quick() if args.quick else TourSettings()
+    settings = tour.TourSettings.quick() if args.quick else tour.TourSettings()
     if args.steps is not None:
         settings = dataclasses.replace(settings, train=settings.train.replace(steps=args.steps))
     if args.seed is not None:
@@ -140,7 +135,7 @@ def run_tour(args: argparse.Namespace) -> int:
         settings = dataclasses.replace(settings, train_budget_s=args.time_budget if args.time_budget > 0 else None)
     if args.output is not None:
         settings = dataclasses.replace(settings, output=args.output)
-    metrics = tour(args.out, settings, progress=not args.no_progress)
+    metrics = tour.run_tour(args.out, settings, progress=not args.no_progress)
     if args.quick:
         print("(--quick is a smoke test of the pipeline: its verdict is not meaningful)")
         return 0
@@ -151,15 +146,14 @@ def run_tour(args: argparse.Namespace) -> int:
 
 
 def run_study(args: argparse.Namespace) -> int:
-
-    recipe = StudySettings().recipe.replace(device=args.device, **({"steps": args.steps} if args.steps else {}))
-    settings = StudySettings(preset=args.preset, recipe=recipe, identities=args.identities,
+    recipe = study.StudySettings().recipe.replace(device=args.device, **({"steps": args.steps} if args.steps else {}))
+    settings = study.StudySettings(preset=args.preset, recipe=recipe, identities=args.identities,
                              seeds=tuple(args.seeds), variants=tuple(args.variants))
     if args.photos:
-        data = add_photo_measures(args.results, settings, args.work, progress=not args.no_progress)
+        data = study.add_photo_measures(args.results, settings, args.work, progress=not args.no_progress)
         print(f"wrote {args.results}: photo measures of {sum('photos' in r for v in data['variants'].values() for r in v['runs'])} runs")
         return 0
-    data = study(args.results, settings, args.work, command="imaginator-lite " + " ".join(sys.argv[1:]),
+    data = study.run_study(args.results, settings, args.work, command="imaginator-lite " + " ".join(sys.argv[1:]),
                  progress=not args.no_progress)
     print(f"wrote {args.results}: {sum(len(v['runs']) for v in data['variants'].values())} runs")
     return 0
@@ -204,7 +198,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--identities", type=int, default=SYNTHETIC_IDENTITIES,
                    help=f"synthetic identities per seed (default {SYNTHETIC_IDENTITIES})")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--variants", nargs="+", default=list(VARIANT_NAMES), choices=VARIANT_NAMES)
+    p.add_argument("--variants", nargs="+", default=list(study.VARIANT_NAMES), choices=study.VARIANT_NAMES)
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | auto")
     p.add_argument("--photos", action="store_true",
                    help="only add the photo measures to finished runs of --variants that lack them (runs made before "

@@ -20,7 +20,6 @@ from typing import Callable, Iterator
 import torch
 import torch.distributed as dist
 from torch import nn
-from torch.distributed.nn.functional import all_reduce
 
 # the differentiable all_reduce below is the public one; its successor (_functional_collectives) is private
 warnings.filterwarnings("ignore", message=r"torch\.distributed\.nn\.functional\.all_reduce is deprecated",
@@ -141,6 +140,8 @@ class CrossRankBatchNorm(nn.modules.batchnorm._BatchNorm):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(input)
+        # deferred: torch.distributed.nn pulls in the RPC machinery, which only a multi-rank run needs
+        from torch.distributed.nn.functional import all_reduce
 
         return self._normalise(input, all_reduce)
 

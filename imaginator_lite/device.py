@@ -72,7 +72,6 @@ _warned_bf16 = False
 
 
 def _warn_emulated_bf16() -> None:
-
     global _warned_bf16
     if _warned_bf16:
         return

@@ -107,7 +107,7 @@ def test_the_tolerances_cover_the_measured_cross_isa_differences():
             assert diffs.get(key, 0.0) < HELD_OUT_REL, (pair["pair"], key)
 
 
-@pytest.mark.slow
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", PRETRAINED)
 def test_passes_the_pass_mark_on_unseen_identities(name, tmp_path, capsys):
     """`imaginator-lite evaluate --pretrained NAME --synthetic KIND --seed S` on identities of the card's held-out seed."""

@@ -18,7 +18,6 @@ def _count(module) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-
     names = [args.preset] if args.preset else ModelConfig.preset_names()
     print(f"{'preset':8s} {'video':>12s} {'G params':>12s} {'D_V params':>11s} {'D_I params':>10s}  mid widths")
     for name in names:

@@ -349,7 +349,7 @@ def real_faces() -> None:
         still[name] = {"reads_first": sum(reading["first_on_last"].values()) / len(EXPRESSIONS), "reading": reading}
     models = {name: photo_goals(load_generator(name), crops) for name in ("faces-free-warp", "faces-warp")}
     held_out = {kind: _held_out_entry(("faces-free-warp", "faces-warp"), kind, WARP_HELD_OUT_SEED)
-                for kind in ("faces", "textured-faces")}
+                for kind in ("faces", "textured-faces", "mixed-faces")}
     update("real_faces", "measured", _round_all({
         "photos": {p: {"size": int(c.shape[-1])} for p, c in crops.items()}, "still": still, "models": models,
         "held_out": {"seed": WARP_HELD_OUT_SEED, **held_out}, "noise_seed": 0, "machine": machine(),

@@ -84,6 +84,10 @@ def avx2_tour() -> dict:
     return next(r for r in load("benchmarks/results/cross_isa_tour.json")["rows"] if r["isa"] == "AVX2")
 
 
+#: The tier that `python -m pytest`, the README's command, runs (docs/results/suite_times.json's "tier").
+UNIT_TIER = "unit and integration"
+
+
 def suite_runs() -> list[dict]:
     return load("docs/results/suite_times.json")["runs"]
 
@@ -92,12 +96,13 @@ def suite_runs() -> list[dict]:
 def cpu_classes() -> str:
     """README: what to expect on each CPU class, every time a measurement on that class."""
     a512, avx2 = tour_runs()["AVX512"], avx2_tour()
-    suite = {cls: [r for r in suite_runs() if r["cpu_capability"] == cls] for cls in ("AVX2", "AVX512")}
+    suite = {cls: [r for r in suite_runs() if r["cpu_capability"] == cls and r["tier"] == UNIT_TIER]
+             for cls in ("AVX2", "AVX512")}
 
     def suite_cell(cls):
         runs = suite[cls]
         if not runs:
-            return "not measured"
+            return "not measured since the suite split into two tiers"
         latest = runs[-1]
         return (f"{minutes(latest['pytest_s'])} ({latest['tests']}, commit `{latest['commit']}`; the latest of "
                 f"{len(runs)} recorded run{'s' if len(runs) > 1 else ''}, all in [development](development.md))")
@@ -117,9 +122,9 @@ def cpu_classes() -> str:
 @block
 def suite_times() -> str:
     """docs/development.md: every recorded run of the test suite."""
-    out = [[r["cpu_capability"], r["processor"], r["tests"], minutes(r["pytest_s"]),
+    out = [[r["cpu_capability"], r["processor"], r["tier"], r["tests"], minutes(r["pytest_s"]) if r.get("pytest_s") else "",
             minutes(r["ci_run_s"]) if r.get("ci_run_s") else "", f"`{r['commit']}`", r["source"]] for r in suite_runs()]
-    return table(["CPU class", "machine", "tests", "`pytest`", "all of `.ci/run`", "commit", "reported in"], out)
+    return table(["CPU class", "machine", "tier", "tests", "time", "all of `.ci/run`", "commit", "reported in"], out)
 
 
 @block
@@ -842,11 +847,12 @@ def real_faces_reading() -> str:
 
 @block
 def real_faces_held_out() -> str:
-    """docs/paint_vs_warp.md: both warp models on held-out drawn and textured faces, with the best baseline."""
+    """docs/paint_vs_warp.md: both warp models on held-out drawn, textured and mixed faces, with the best baseline."""
     m = real_faces()["held_out"]
     cols = JUDGED + REPORTED
     out = []
-    for kind in ("faces", "textured-faces"):
+    kinds = [kind for kind in ("faces", "textured-faces", "mixed-faces") if kind in m]
+    for kind in kinds:
         entry = m[kind]
         for name in ("faces-free-warp", "faces-warp"):
             out.append(metric_row(f"{kind}: **{name}** {'PASS' if entry[name]['passed'] else 'FAIL'}",
@@ -854,7 +860,7 @@ def real_faces_held_out() -> str:
         out.append([f"{kind}: best baseline per column"]
                    + [f(best([b[k] for b in entry["baselines"].values()], k), d) for k, _, d in cols])
     ssim = {kind: (m[kind]["faces-warp"]["model"]["ssim"], max(b["ssim"] for b in m[kind]["baselines"].values()))
-            for kind in ("faces", "textured-faces")}
+            for kind in kinds}
     return (table([f"held-out, seed {m['seed']} ({m['faces']['clips']} clips each)"] + [t for _, t, _ in cols], out)
             + "\n\n" + " ".join(f"On the {kind}, `faces-warp`'s SSIM {a:.3f} {'beats' if a > b else 'does not beat'} "
                                  f"every baseline's (the best: {b:.3f})." for kind, (a, b) in ssim.items()))

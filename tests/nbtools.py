@@ -22,6 +22,18 @@ def tutorial_paths() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
+def readme_papermill_commands() -> list[str]:
+    """The README's `papermill ...` command lines (test_docs runs each as written, full mode with its sizes cut)."""
+    text = (NOTEBOOKS_DIR.parent / "README.md").read_text()
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("papermill ")]
+
+
+def readme_full_mode_notebooks() -> set[str]:
+    """Names of the notebooks the README's papermill commands run in full mode."""
+    return {Path(word).name for line in readme_papermill_commands() if "QUICK False" in line
+            for word in line.split() if word.startswith("notebooks/") and word.endswith(".ipynb")}
+
+
 def is_checked(cell) -> bool:
     """A code cell whose committed output nbval must reproduce (comment mark or `nbval-check-output` tag)."""
     return cell.cell_type == "code" and (

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nbtools import parameters
+from nbtools import parameters, readme_papermill_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLES = ROOT / "docs" / "tables.py"
@@ -98,11 +98,6 @@ def test_the_readme_is_a_front_door():
     for page in sorted((ROOT / "docs").glob("*.md")):  # every docs page is reachable from the README
         assert f"docs/{page.name}" in text or any(f"({page.name})" in p.read_text()
                                                   for p in (ROOT / "docs").glob("*.md")), page.name
-
-
-def readme_papermill_commands() -> list[str]:
-    text = (ROOT / "README.md").read_text()
-    return [line.strip() for line in text.splitlines() if line.strip().startswith("papermill ")]
 
 
 @pytest.mark.e2e

@@ -3,6 +3,7 @@ default per-cell time limits (imaginator_lite.course.grading.default_timeouts).
 
     python benchmarks/time_tutorials.py                  # every tutorial natively, then as the AVX2 class
     python benchmarks/time_tutorials.py --classes native  # natively only
+    python benchmarks/time_tutorials.py --classes native --only 07,08  # only these; the others' records stay
 
 Executes notebooks/NN_*.ipynb with papermill in quick mode (QUICK=True, every output path in a temp folder,
 one intra-op thread: OMP_NUM_THREADS=1, as the test suite runs them), reads the duration papermill records
@@ -90,11 +91,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--classes", default="native,avx2", help="comma-separated: native, avx2 (default both)")
     parser.add_argument("--out", default=str(OUT), help=f"the JSON to write (default {OUT.relative_to(ROOT)})")
+    parser.add_argument("--only", default="", help="comma-separated notebook numbers (07,08): measure only these and "
+                                                      "keep the other notebooks' records of each class")
     parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)  # the child process: write here
     args = parser.parse_args()
     from nbtools import tutorial_paths
 
-    books = tutorial_paths()
+    only = {n.strip() for n in args.only.split(",") if n.strip()}
+    books = [b for b in tutorial_paths() if not only or b.stem[:2] in only]
+    if only and len(books) != len(only):
+        parser.error(f"--only {args.only}: no such notebook among {', '.join(b.stem[:2] for b in tutorial_paths())}")
     if args.measure:
         measure(books, Path(args.measure))
         return 0
@@ -110,7 +116,7 @@ def main() -> int:
         print(f"== {name} ({' '.join(f'{k}={v}' for k, v in extra.items())})", flush=True)
         with tempfile.TemporaryDirectory() as tmp:
             start, load = time.perf_counter(), os.getloadavg()[0]
-            done = subprocess.run([sys.executable, __file__, "--measure", f"{tmp}/t.json"],
+            done = subprocess.run([sys.executable, __file__, "--measure", f"{tmp}/t.json", "--only", args.only],
                                   env=dict(os.environ, **extra), cwd=ROOT)
             if done.returncode:
                 print(f"the {name} measurement failed (see above); {args.out} not written", file=sys.stderr)
@@ -122,6 +128,17 @@ def main() -> int:
                             env=" ".join(f"{k}={v}" for k, v in extra.items()), torch=got["torch"],
                             load_average_at_start=round(load, 2), wall_s=round(time.perf_counter() - start),
                             notebooks=got["notebooks"])
+    if only:  # the other notebooks keep their records; each measured one says when
+        old = json.loads(Path(args.out).read_text())
+        for key, entry in classes.items():
+            if key not in old["classes"]:
+                parser.error(f"--only needs an earlier record of {key} in {args.out}: measure every notebook first")
+            for stem, timing in entry["notebooks"].items():
+                old["classes"][key]["notebooks"][stem] = dict(timing, measured=time.strftime("%Y-%m-%d"))
+            old["classes"][key]["notebooks"] = dict(sorted(old["classes"][key]["notebooks"].items()))
+        out = write_text(args.out, json.dumps(old, indent=2) + "\n")
+        print(f"wrote {out} ({', '.join(sorted(only))} only)")
+        return 0
     record = dict(
         what="each tutorial's quick-mode time (papermill, QUICK=True), per CPU class: the total and the slowest "
              "cell; imaginator_lite.course.grading.default_timeouts derives `course grade`'s per-cell limits from it",

@@ -5,6 +5,7 @@
     python benchmarks/bench_train.py --sections blocks,generate
     python benchmarks/bench_train.py --sections official     # the official networks in the official loop vs ours
     python benchmarks/bench_train.py --sections warp         # a warp training step against a paint one (issue 24)
+    python benchmarks/bench_train.py --sections families     # ImaGINator's step against VGAN's and MoCoGAN's (issue 32)
 
 Each section prints a table and writes JSON to benchmarks/results/<section>.json.
 Timings on a shared machine are noisy: compare numbers from the same run only.
@@ -26,10 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from imaginator_lite.atomic import write_json  # noqa: E402
 from imaginator_lite.models.blocks import make_up_block  # noqa: E402
+from imaginator_lite.models.build import build_generator  # noqa: E402
 from imaginator_lite.models.config import ModelConfig, UpBlockSpec  # noqa: E402
 from imaginator_lite.device import cpu_native_bf16, resolve_device, resolve_precision  # noqa: E402
 from imaginator_lite.models.generator import Generator  # noqa: E402
 from imaginator_lite.training import Trainer, TrainConfig  # noqa: E402
+from imaginator_lite.training.step_timing import RandomClips, interleaved_step_times  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -67,21 +70,6 @@ def count_flops(fn) -> int:
     with FlopCounterMode(display=False) as counter:
         fn()
     return int(counter.get_total_flops())
-
-
-class RandomClips:
-    """In-memory dataset of random videos (B,3,T,S,S) in [-1,1] for throughput measurements."""
-
-    def __init__(self, cfg: ModelConfig, n: int) -> None:
-        g = torch.Generator().manual_seed(0)
-        self.videos = torch.rand(n, 3, cfg.frames, cfg.image_size, cfg.image_size, generator=g) * 2 - 1
-        self.labels = torch.randint(cfg.n_classes, (n,), generator=g)
-
-    def __len__(self) -> int:
-        return len(self.videos)
-
-    def get_batch(self, indices):
-        return self.videos[indices], self.labels[indices]
 
 
 def write(section: str, rows: list[dict], meta: dict, folder: Path = RESULTS) -> Path:
@@ -145,36 +133,54 @@ def bench_train(device: torch.device, quick: bool, meta: dict, cuda_path: bool) 
     return rows
 
 
-def bench_warp(device: torch.device, quick: bool, meta: dict) -> list[dict]:
-    """Warp training steps (output='warp', and 'tps', the thin-plate spline) against a paint one: the small preset,
-    batch 8, fp32, the same random batch; the trainers' steps alternate (paint, warp, tps, paint, ...) so that a busy
-    machine slows them alike. Wall-clock and process CPU seconds per step (on a shared CPU the CPU time, best with
-    --threads 1, is the steadier measure of the work). Targets: warp / paint <= 1.15 (issue 24), tps / paint <= 1.3
-    (issue 29)."""
-    batch, rounds = 8, 4 if quick else 10
-    cfg = ModelConfig.preset("small")
-    data = RandomClips(cfg, batch)
-    videos, labels = data.get_batch(list(range(batch)))
-    steps, wall, cpu = {}, {"paint": [], "warp": [], "tps": []}, {"paint": [], "warp": [], "tps": []}
-    for output in wall:
-        trainer = Trainer(cfg.replace(output=output), TrainConfig(steps=1, batch_size=batch, device=str(device),
-                                                                  precision="fp32", out_dir=None, progress=False), data)
-        steps[output] = functools.partial(trainer.train_step, videos, labels)
-        steps[output]()  # warm-up
-    for _ in range(rounds):
-        for output, step in steps.items():
-            c = time.process_time()
-            wall[output] += timed(step, device, repeats=1, warmup=0)
-            cpu[output].append(time.process_time() - c)
+def interleaved_steps(configs: dict[str, ModelConfig], device: torch.device, rounds: int,
+                      batch: int = 8) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall-clock and process CPU seconds per step of each config, interleaved (the library's interleaved_step_times)."""
+    times = interleaved_step_times(configs, device, rounds, batch)
+    return {k: t["wall"] for k, t in times.items()}, {k: t["cpu"] for k, t in times.items()}
+
+
+def _ratio_rows(wall: dict, cpu: dict, reference: str, key: str, rounds: int, batch: int) -> list[dict]:
+    """One row per config (median and least step seconds, median CPU seconds), then each one's ratios to `reference`."""
     med = {k: statistics.median(v) for k, v in wall.items()}
     med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
-    rows = [dict(preset="small", batch=batch, precision="fp32", output=o, step_s=med[o], min_step_s=min(wall[o]),
+    rows = [dict(preset="small", batch=batch, precision="fp32", **{key: o}, step_s=med[o], min_step_s=min(wall[o]),
                  cpu_s=med_cpu[o], steps=rounds) for o in wall]
-    for output in ("warp", "tps"):
-        rows.append(dict(preset="small", batch=batch, precision="fp32", output=f"{output} / paint",
-                         step_s=med[output] / med["paint"], min_step_s=min(wall[output]) / min(wall["paint"]),
-                         cpu_s=med_cpu[output] / med_cpu["paint"], steps=rounds))
+    for name in wall:
+        if name != reference:
+            rows.append(dict(preset="small", batch=batch, precision="fp32", **{key: f"{name} / {reference}"},
+                             step_s=med[name] / med[reference], min_step_s=min(wall[name]) / min(wall[reference]),
+                             cpu_s=med_cpu[name] / med_cpu[reference], steps=rounds))
+    return rows
+
+
+def bench_warp(device: torch.device, quick: bool, meta: dict) -> list[dict]:
+    """Warp training steps (output='warp', and 'tps', the thin-plate spline) against a paint one: the small preset,
+    batch 8, fp32, the same random batch, steps interleaved (interleaved_steps). Wall-clock and process CPU seconds
+    per step (on a shared CPU the CPU time, best with --threads 1, is the steadier measure of the work). Targets:
+    warp / paint <= 1.15 (issue 24), tps / paint <= 1.3 (issue 29)."""
+    batch, rounds = 8, 4 if quick else 10
+    cfg = ModelConfig.preset("small")
+    wall, cpu = interleaved_steps({o: cfg.replace(output=o) for o in ("paint", "warp", "tps")}, device, rounds, batch)
+    rows = _ratio_rows(wall, cpu, "paint", "output", rounds, batch)
     print_table("warp and tps vs paint train step (ratio row: of the medians, the minima and the CPU times)", rows, list(rows[0]))
+    return rows
+
+
+def bench_families(device: torch.device, quick: bool, meta: dict) -> list[dict]:
+    """A training step of each generator family the paper compares (ImaGINator, image-conditioned VGAN and MoCoGAN;
+    issue 32) at the study's preset and batch (small, 8), fp32, back to back on one machine: the steps interleave
+    (interleaved_steps), so the study's per-run times from several machines and loads are not the evidence."""
+    batch, rounds = 8, 4 if quick else 12
+    cfg = ModelConfig.preset("small")
+    configs = {family: cfg.replace(family=family) for family in ("imaginator", "vgan", "mocogan")}
+    wall, cpu = interleaved_steps(configs, device, rounds, batch)
+    rows = _ratio_rows(wall, cpu, "imaginator", "family", rounds, batch)
+    params = {family: sum(p.numel() for p in build_generator(c).parameters()) for family, c in configs.items()}
+    for row in rows:
+        row["g_params"] = params.get(row["family"])
+    print_table("a training step per generator family (ratio rows: of the medians, the minima and the CPU times)",
+                rows, list(rows[0]))
     return rows
 
 
@@ -342,8 +348,10 @@ def main(argv=None) -> int:
             rows = bench_official(device, args.quick, meta)
         elif section == "warp":
             rows = bench_warp(device, args.quick, meta)
+        elif section == "families":
+            rows = bench_families(device, args.quick, meta)
         else:
-            parser.error(f"unknown section {section!r}; use train, blocks, generate, official, warp")
+            parser.error(f"unknown section {section!r}; use train, blocks, generate, official, warp, families")
         print(f"wrote {write(section, rows, meta, Path(args.results))}")
     if device.type != "cuda":
         print("\nCUDA path (batch 64, bf16 + channels_last + compile) skipped: no CUDA device; "

@@ -73,13 +73,26 @@ VARIANTS = (
     Variant("tps_mixed", "the shipped faces-warp's recipe: tps_textured trained on mixed-faces (half the identities "
                          "drawn, half textured), so the drawn faces' expressions stay in its training data",
             model={"output": "tps"}, train={"paint_penalty": PAINT_PENALTY}, data="mixed-faces"),
+    # issue 32, the paper's comparison: the two earlier video GANs the paper adapts to image-to-video, at the same
+    # preset's sizes, with the same trainer, discriminators and recipe (models/vgan.py, models/mocogan.py)
+    Variant("vgan", "the paper's first baseline, VGAN (Vondrick et al. 2016) conditioned on the image: a 3D foreground "
+                    "with a mask over a still 2D background, both from the image's code + label + noise "
+                    "(ModelConfig(family='vgan'))", model={"family": "vgan"}),
+    Variant("mocogan", "the paper's second baseline, MoCoGAN (Tulyakov et al. 2018) conditioned on the image: a content "
+                       "code from the image, one GRU motion code per frame from noise + label, each frame rendered in "
+                       "2D (ModelConfig(family='mocogan'))", model={"family": "mocogan"}),
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 #: The comparisons the paper's claims rest on; the study runs all their seeds before the other variants.
 CORE_VARIANTS = (STUDY_REFERENCE, "3d", "no_fusion")
+#: The generator families the paper compares (its Table 2 and 3): ImaGINator (the reference) and its two baselines.
+FAMILY_VARIANTS = (STUDY_REFERENCE, "vgan", "mocogan")
 
 #: Reported per run (evaluation.metric_registry.STUDY; the first three are the tour's judged metrics).
 METRICS = STUDY
+#: Measures whose value on the real held-out clips is recorded beside the model's (run["real"]): the paper's claims
+#: about appearance, sharpness and temporal coherence are read against what the real clips do.
+REAL_REFERENCE = ("appearance_ssim", "kept_detail", "jitter")
 
 
 @dataclass(frozen=True)
@@ -131,12 +144,13 @@ def run_one(settings: StudySettings, name: str, seed: int, work: Path, progress:
     evaluation = evaluate_run(run.G, store, judge=judge, progress=progress)
     model = evaluation["results"]["model"]
     record = {k: model[k] for k in METRICS if k in model}
+    record["real"] = {k: model[f"{k}_real"] for k in REAL_REFERENCE}
     record.update(seed=seed, steps=run.steps, params=sum(p.numel() for p in run.G.parameters()),
                   passed=evaluation["passed"], fd_clips=model.get("fd_clips"), fd_dims=model.get("fd_dims"),
                   cpu_capability=torch.backends.cpu.get_cpu_capability())
     if variant.data != "faces":
         record["data"] = variant.data
-    if run.G.output.moves_pixels:  # what it does to real photos (issue 29's measures), the mean over the photos
+    if _moves_pixels(run.G):  # what it does to real photos (issue 29's measures), the mean over the photos
         record["photos"] = {k: round(v, 6) for k, v in photo_goals(run.G, sample_photo_crops())["mean"].items()}
     if run.trained:
         record["s_per_step"], record["train_seconds"] = seconds / max(run.steps, 1), seconds
@@ -180,31 +194,58 @@ def run_study(results_path: str | os.PathLike, settings: StudySettings = StudySe
     return data
 
 
-def add_photo_measures(results_path: str | os.PathLike, settings: StudySettings = StudySettings(),
-                       work_dir: str | os.PathLike = STUDY_DIR, progress: bool = True,
-                       log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Give every finished run of a pixel-moving variant that lacks them its photo measures (runs made before
-    issue 29): its checkpoint is loaded, or trained again with its seed where it is gone; the JSON is written after each."""
+def _moves_pixels(G: torch.nn.Module) -> bool:
+    """Whether a generator moves the input's pixels (an ImaGINator warp or tps output); baseline families paint."""
+    return bool(getattr(getattr(G, "output", None), "moves_pixels", False))
+
+
+#: Held-out metrics a run can gain after it was made (the study's list grew); seconds per step cannot (it is timed
+#: only while training).
+ADDABLE = tuple(m for m in METRICS if m != "s_per_step")
+
+
+def add_measures(results_path: str | os.PathLike, settings: StudySettings = StudySettings(),
+                 work_dir: str | os.PathLike = STUDY_DIR, *, held_out: bool = True, photos: bool = True,
+                 progress: bool = True, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Give every finished run of `settings.variants` the measures its record lacks (runs made before they existed):
+    with `held_out`, the METRICS it misses (e.g. appearance_ssim, kept_detail), scored on the same held-out clips;
+    with `photos`, a pixel-moving variant's photo measures. The run's checkpoint is loaded, or trained again with
+    its seed where it is gone; the record says which, and the Frechet distance measured again beside the recorded
+    one (`added`), so a reader can see the retrained run is the same run. The JSON is written after each run."""
 
     path, work = Path(results_path), Path(work_dir)
     data = json.loads(path.read_text())
     for name in settings.variants:
-        model_cfg = ModelConfig.preset(settings.preset, **next(v for v in VARIANTS if v.name == name).model)
-        if name not in data["variants"] or not Generator(model_cfg).output.moves_pixels:
+        if name not in data["variants"]:
             continue
+        variant = next(v for v in VARIANTS if v.name == name)
+        model_cfg = ModelConfig.preset(settings.preset, **variant.model)
         for record in data["variants"][name]["runs"]:
-            if "photos" in record:
+            missing = [m for m in ADDABLE if m not in record] if held_out else []
+            want_photos = photos and "photos" not in record and model_cfg.family == "imaginator" \
+                and Generator(model_cfg).output.moves_pixels
+            if not missing and not want_photos:
                 continue
-            log(f"study: photo measures of {name}, seed {record['seed']}")
-            variant = next(v for v in VARIANTS if v.name == name)
-            store = SyntheticData.for_model(model_cfg, variant.data, settings.identities,
-                                            record["seed"]).store(work / "data", progress)
-            _, train_cfg = variant_configs(settings, name, record["seed"], work / f"{name}-seed{record['seed']}")
+            seed = record["seed"]
+            log(f"study: {', '.join(missing + (['photo measures'] if want_photos else []))} of {name}, seed {seed}")
+            store = SyntheticData.for_model(model_cfg, variant.data, settings.identities, seed).store(work / "data",
+                                                                                                     progress)
+            _, train_cfg = variant_configs(settings, name, seed, work / f"{name}-seed{seed}")
             ckpt = Path(train_cfg.out_dir) / "checkpoint.pt"
-            run = load_or_train(model_cfg, train_cfg.replace(progress=progress),
-                                open_split(store, model_cfg, "train"), train=not ckpt.is_file())
-            record["photos"] = {k: round(v, 6) for k, v in photo_goals(run.G, sample_photo_crops())["mean"].items()}
-            record["photos_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
+            retrained = not ckpt.is_file()
+            run = load_or_train(model_cfg, train_cfg.replace(progress=progress), open_split(store, model_cfg, "train"),
+                                train=retrained)
+            if missing:
+                judge = Judge(seed=seed, cache_dir=str(work), min_steps=settings.judge_min_steps)
+                model = evaluate_run(run.G, store, judge=judge, progress=progress)["results"]["model"]
+                record.update({m: model[m] for m in missing if m in model})
+                record.setdefault("real", {}).update({k: model[f"{k}_real"] for k in REAL_REFERENCE})
+                record["added"] = {"metrics": [m for m in missing if m in model], "retrained": retrained,
+                                   "fd_recorded": record.get("fd"), "fd_again": model.get("fd"),
+                                   "cpu_capability": torch.backends.cpu.get_cpu_capability()}
+            if want_photos:
+                record["photos"] = {k: round(v, 6) for k, v in photo_goals(run.G, sample_photo_crops())["mean"].items()}
+                record["photos_cpu_capability"] = torch.backends.cpu.get_cpu_capability()
             data["summary"] = summarise(data["variants"])
             write_json(path, data)
     return data
@@ -371,4 +412,53 @@ def conclusions(summary: dict[str, Any]) -> list[str]:
         f"with probability 2 / C({2 * n}, {n}) = {p:.0%}. These are {comparisons} such comparisons ({len(versus)} "
         f"variants x {len(judged)} metrics), so about {comparisons * p:.1f} separations are expected by chance "
         f"alone even if no ingredient mattered: read a single bold cell as weak evidence.")
+    return lines
+
+
+#: The paper's three claims for ImaGINator against its baselines (section 1 of the paper), each read on one measure.
+CLAIMS = (("appearance_ssim", "appearance is kept", "SSIM of every frame to the input image"),
+          ("jitter", "motion is coherent over time", "the second temporal difference (flicker)"),
+          ("kept_detail", "frames are sharp", "sharpness of the frames over the input's"))
+
+
+def family_verdicts(data: dict[str, Any], reference: str = STUDY_REFERENCE,
+                    baselines: Sequence[str] = FAMILY_VARIANTS[1:]) -> dict[str, dict[str, dict[str, Any]]]:
+    """{baseline: {metric: {reference, baseline (mean, std, n), verdict}}} for the judged metrics and each claim's
+    measure, from a study's results (run_study's dict). verdict: 'reference better' or 'baseline better' beyond the
+    seed spread (ranges_separate), else 'within the spread'; 'not measured' where either side lacks the measure."""
+    runs = {name: data["variants"].get(name, {}).get("runs", []) for name in (reference, *baselines)}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in baselines:
+        out[name] = {}
+        for m in (*CONCLUSION_METRICS, *(c[0] for c in CLAIMS)):
+            a, b = [r[m] for r in runs[reference] if m in r], [r[m] for r in runs[name] if m in r]
+            if not a or not b:
+                out[name][m] = {"verdict": "not measured"}
+                continue
+            verdict = "within the spread"
+            if ranges_separate(a, b):
+                verdict = "reference better" if REGISTRY[m].better(statistics.fmean(a), statistics.fmean(b)) \
+                    else "baseline better"
+            out[name][m] = {"reference": spread(a), "baseline": spread(b), "verdict": verdict}
+    return out
+
+
+def claim_lines(data: dict[str, Any], reference: str = STUDY_REFERENCE) -> list[str]:
+    """Markdown lines, one per claim of the paper, saying where it holds in this study by the seed-spread rule."""
+    verdicts = family_verdicts(data, reference)
+    lines = []
+    for metric, claim, measure in CLAIMS:
+        parts = []
+        for name, v in verdicts.items():
+            entry = v[metric]
+            if entry["verdict"] == "not measured":
+                parts.append(f"against `{name}` not measured yet")
+                continue
+            a, b = entry["reference"], entry["baseline"]
+            said = {"reference better": "holds beyond the seed spread", "baseline better": "is contradicted beyond "
+                    "the seed spread", "within the spread": "is not shown: the two overlap within the seed spread"}
+            parts.append(f"against `{name}` it {said[entry['verdict']]} ({a['mean']:.3f} ± {a['std']:.3f} against "
+                         f"{b['mean']:.3f} ± {b['std']:.3f})")
+        lines.append(f"- **{claim[0].upper() + claim[1:]}** ({measure}, {REGISTRY[metric].title}): " + "; ".join(parts)
+                     + ".")
     return lines

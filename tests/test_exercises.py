@@ -28,6 +28,8 @@ from imaginator_lite.evaluation.metrics import moving_region_error
 from imaginator_lite.models.losses import discriminator_loss, generator_loss
 from imaginator_lite.evaluation.photo_motion import jacobian_determinant
 from imaginator_lite.models import warp as warp_lib
+from imaginator_lite.models.mocogan import unroll_motion
+from imaginator_lite.models.vgan import compose
 from imaginator_lite.models.warp import identity_grid, warp_image
 from imaginator_lite.study import ranges_separate, summarise
 
@@ -36,10 +38,11 @@ from nbtools import NOTEBOOKS_DIR, parameters, tutorial_paths  # noqa: E402
 
 #: The notebooks whose exercises this file checks in depth.
 EXERCISE_NOTEBOOKS = ["01_data.ipynb", "02_transposed_1plus2d.ipynb", "03_generator_and_discriminators.ipynb",
-                      "04_training.ipynb", "05_ablations.ipynb", "07_paint_versus_warp.ipynb"]
+                      "04_training.ipynb", "05_ablations.ipynb", "07_paint_versus_warp.ipynb",
+                      "08_paper_comparison.ipynb"]
 #: The least number of exercises (code and written) in each group of notebooks.
 MIN_EXERCISES = {("01_data", "02_transposed_1plus2d", "03_generator_and_discriminators"): 8,
-                 ("04_training", "05_ablations"): 5, ("07_paint_versus_warp",): 5}
+                 ("04_training", "05_ablations"): 5, ("07_paint_versus_warp",): 5, ("08_paper_comparison",): 3}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,6 +187,16 @@ CHECKS = {
         ex.check_jacobian_determinant, jacobian_determinant,
         lambda f: jacobian_determinant(f)[:, None], r"expected shape \(B, T, H, W\) = \(1, 1, 16, 16\)",
         lambda f: jacobian_determinant(f) + 0.1, r"max abs difference .*\n.*det = \(1 \+ dfx/dx\)"),
+    "composite": (
+        ex.check_composite, compose,
+        lambda f, m, b: compose(f, m, b)[:, :, 0], r"expected shape \(B, 3, T, H, W\) = \(2, 3, 4, 8, 8\), got \(2, 3, 8, 8\)",
+        lambda f, m, b: m * b[:, :, None] + (1 - m) * f, r"max abs difference .*\n.*streams are swapped"),
+    "motion_codes": (
+        ex.check_motion_codes, unroll_motion,
+        lambda g, n, o: unroll_motion(g, n, o)[:, :, : n.shape[2]],
+        r"expected shape \(B, T, dim_m \+ n_classes\) = \(2, 4, 8\), got \(2, 4, 5\)",
+        lambda g, n, o: unroll_motion(g, torch.cat([torch.zeros_like(n[:, :1]), n[:, 1:]], 1), o),
+        r"max abs difference .*\n.*not zeros"),
     "warp": (
         ex.check_warp, warp_image,
         lambda i, f: warp_image(i, f).transpose(1, 2), r"expected shape \(B, 3, T, H, W\) = \(2, 3, 4, 16, 16\)",

@@ -187,3 +187,119 @@ def test_train_cli_family_flag_trains_and_a_resume_checks_it(tmp_path, capsys):
     assert main(["train", "--preset", "tiny", "--family", "vgan", "--output", "warp", "--out", str(tmp_path / "w"),
                  "--data-root", str(data)]) == 2
     assert "family 'vgan' paints its frames" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------------ issue 32: pieces
+@torch.no_grad()
+def test_compose_picks_the_foreground_where_the_mask_is_one_and_is_what_vgan_returns():
+    from imaginator_lite.models.vgan import compose
+
+    G = _built("vgan")
+    image, z, label = _inputs(G.cfg)
+    f, m, b = G.streams(image, z, label)
+    torch.testing.assert_close(compose(f, m, b[:, :, 0]), G(image, z, label))  # a still (B,3,H,W) is repeated
+    torch.testing.assert_close(compose(f, m, b), G(image, z, label))
+    assert torch.equal(compose(f, torch.ones_like(m), b), f) and torch.equal(compose(f, torch.zeros_like(m), b), b)
+
+
+@torch.no_grad()
+def test_unroll_motion_is_mocogans_motion_codes_and_starts_from_the_first_noise_vector():
+    from imaginator_lite.models.mocogan import unroll_motion
+
+    G = _built("mocogan")
+    _, z, label = _inputs(G.cfg)
+    onehot = torch.nn.functional.one_hot(label, G.cfg.n_classes).float()
+    noise = G.motion_noise(z)
+    assert noise.shape == (3, G.cfg.frames + 1, G.dim_m)
+    torch.testing.assert_close(unroll_motion(G.gru, noise, onehot), G.motion_codes(z, label))
+    moved = noise.clone()
+    moved[:, 0] += 1  # the first state changes every code after it
+    assert (unroll_motion(G.gru, moved, onehot) - G.motion_codes(z, label)).abs().amax(dim=(0, 2)).min() > 1e-5
+
+
+def test_jitter_is_zero_for_a_steady_motion_and_large_for_flicker():
+    from imaginator_lite.evaluation.evaluate import frame_measures, temporal_jitter
+
+    t = torch.linspace(0, 1, 8).view(1, 1, 8, 1, 1)
+    steady = (t * torch.ones(2, 3, 8, 4, 4)) * 2 - 1  # brightness rising linearly: no second difference
+    flicker = steady.clone()
+    flicker[:, :, 1::2] *= -1
+    assert temporal_jitter(steady).abs().max() < 1e-6 and temporal_jitter(flicker).min() > 0.5
+    g = torch.Generator().manual_seed(0)
+    image = torch.rand(2, 3, 16, 16, generator=g) * 2 - 1
+    still = image[:, :, None].expand(-1, -1, 5, -1, -1)
+    m = frame_measures(still, image)
+    assert m["appearance_ssim"] == pytest.approx([1.0] * 5, abs=1e-5)
+    assert m["kept_detail"] == pytest.approx([1.0] * 5, rel=1e-5) and m["change"] == [0.0] * 5 and m["jitter"] == 0
+    blurred = torch.nn.functional.avg_pool3d(still, (1, 3, 3), 1, (0, 1, 1), count_include_pad=False)
+    assert max(frame_measures(blurred, image)["kept_detail"]) < 0.5  # blur loses detail
+
+
+def test_the_study_records_the_claims_measures_and_the_real_clips_values():
+    import json
+    from pathlib import Path
+
+    from imaginator_lite.study import CLAIMS, FAMILY_VARIANTS, METRICS, REAL_REFERENCE, VARIANTS, family_verdicts
+
+    assert {c[0] for c in CLAIMS} <= set(METRICS) and set(REAL_REFERENCE) == {c[0] for c in CLAIMS}
+    assert [v.model.get("family", "imaginator") for v in VARIANTS if v.name in FAMILY_VARIANTS] == list(FAMILIES)
+    committed = json.loads((Path(__file__).resolve().parents[1] / "notebooks/results/ablations.json").read_text())
+    for name in FAMILY_VARIANTS:
+        runs = committed["variants"][name]["runs"]
+        assert sorted(r["seed"] for r in runs) == [0, 1, 2], name
+        for r in runs:
+            assert all(m in r for m in REAL_REFERENCE) and set(r["real"]) == set(REAL_REFERENCE), (name, r["seed"])
+    verdicts = family_verdicts(committed)
+    assert set(verdicts) == set(FAMILY_VARIANTS[1:])
+    assert all(v["verdict"] in ("reference better", "baseline better", "within the spread") for per in verdicts.values()
+               for v in per.values())
+
+
+def test_family_verdicts_follow_the_seed_spread_rule():
+    from imaginator_lite.study import claim_lines, family_verdicts
+
+    def runs(values):
+        return {"runs": [{"seed": i, "appearance_ssim": a, "jitter": j, "kept_detail": k}
+                         for i, (a, j, k) in enumerate(values)]}
+
+    data = {"variants": {"full": runs([(0.9, 0.01, 0.8), (0.91, 0.012, 0.7), (0.92, 0.011, 0.75)]),
+                         "vgan": runs([(0.5, 0.02, 0.72), (0.6, 0.03, 0.74), (0.55, 0.025, 0.9)]),
+                         "mocogan": runs([(0.95, 0.1, 0.3), (0.96, 0.2, 0.31), (0.97, 0.3, 0.32)])}}
+    v = family_verdicts(data)
+    assert v["vgan"]["appearance_ssim"]["verdict"] == "reference better"
+    assert v["vgan"]["jitter"]["verdict"] == "reference better"  # lower is better
+    assert v["vgan"]["kept_detail"]["verdict"] == "within the spread"
+    assert v["mocogan"]["appearance_ssim"]["verdict"] == "baseline better"
+    assert v["mocogan"]["fd"]["verdict"] == "not measured"
+    text = "\n".join(claim_lines(data))
+    assert "against `mocogan` it is contradicted beyond the seed spread (0.910 ± 0.010 against 0.960 ± 0.010)" in text
+    assert "against `vgan` it is not shown" in text
+
+
+def test_add_measures_fills_what_a_finished_run_lacks_from_its_checkpoint(tmp_path):
+    """A run recorded before a measure existed gains it from its own checkpoint, with the Frechet distance measured
+    again beside the recorded one (equal: the same run), and nothing it already had changes."""
+    import json
+
+    from imaginator_lite.study import ADDABLE, StudySettings, add_measures, run_study
+
+    settings = StudySettings(preset="tiny", recipe=StudySettings().recipe.replace(steps=2), identities=12, seeds=(0,),
+                             variants=("vgan",), judge_min_steps=1)
+    results = tmp_path / "study.json"
+    data = run_study(results, settings, tmp_path / "work", progress=False, log=lambda line: None)
+    before = data["variants"]["vgan"]["runs"][0]
+    assert all(m in before for m in ADDABLE) and "photos" not in before  # a painting family: no photo measures
+    old = {k: v for k, v in before.items() if k not in ("appearance_ssim", "kept_detail", "jitter", "real")}
+    data["variants"]["vgan"]["runs"][0] = old
+    results.write_text(json.dumps(data))
+    lines = []
+    added = add_measures(results, settings, tmp_path / "work", progress=False, log=lines.append)
+    run = added["variants"]["vgan"]["runs"][0]
+    assert lines == ["study: appearance_ssim, kept_detail, jitter of vgan, seed 0"]
+    assert run["added"]["metrics"] == ["appearance_ssim", "kept_detail", "jitter"] and not run["added"]["retrained"]
+    assert run["added"]["fd_again"] == pytest.approx(run["added"]["fd_recorded"], rel=1e-6)
+    assert {k: run[k] for k in ("appearance_ssim", "kept_detail", "jitter", "real")} == \
+        {k: before[k] for k in ("appearance_ssim", "kept_detail", "jitter", "real")}
+    assert {k: run[k] for k in old} == old
+    assert add_measures(results, settings, tmp_path / "work", progress=False, log=lines.append) == added  # nothing left
+    assert len(lines) == 1

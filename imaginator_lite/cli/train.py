@@ -149,9 +149,12 @@ def run_study(args: argparse.Namespace) -> int:
     recipe = study.StudySettings().recipe.replace(device=args.device, **({"steps": args.steps} if args.steps else {}))
     settings = study.StudySettings(preset=args.preset, recipe=recipe, identities=args.identities,
                              seeds=tuple(args.seeds), variants=tuple(args.variants))
-    if args.photos:
-        data = study.add_photo_measures(args.results, settings, args.work, progress=not args.no_progress)
-        print(f"wrote {args.results}: photo measures of {sum('photos' in r for v in data['variants'].values() for r in v['runs'])} runs")
+    if args.photos or args.measures:
+        data = study.add_measures(args.results, settings, args.work, held_out=args.measures, photos=True,
+                                  progress=not args.no_progress)
+        runs = [r for name in settings.variants for r in data["variants"].get(name, {}).get("runs", [])]
+        print(f"wrote {args.results}: {sum('photos' in r for r in runs)} runs of {', '.join(settings.variants)} have "
+              f"photo measures, {sum(all(m in r for m in study.ADDABLE) for r in runs)} every held-out measure")
         return 0
     data = study.run_study(args.results, settings, args.work, command="imaginator-lite " + " ".join(sys.argv[1:]),
                  progress=not args.no_progress)
@@ -203,5 +206,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--photos", action="store_true",
                    help="only add the photo measures to finished runs of --variants that lack them (runs made before "
                         "they existed): a run's checkpoint is loaded, or trained again with its seed")
+    p.add_argument("--measures", action="store_true",
+                   help="only add the measures finished runs of --variants lack (held-out metrics the study gained "
+                        "later, e.g. appearance_ssim and kept_detail, and the photo measures), as --photos does")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_study)

@@ -49,6 +49,8 @@ from ..evaluation.photo_motion import jacobian_determinant
 from ..models.blocks import TransposedConv1Plus2d, matched_width
 from ..models.config import ModelConfig
 from ..models.generator import Generator
+from ..models.mocogan import unroll_motion
+from ..models.vgan import compose
 from ..models.losses import discriminator_loss, generator_loss
 from ..models.warp import identity_grid, pixels_to_flow, warp_image
 from ..study import StudySettings, ranges_separate, variant_configs
@@ -62,6 +64,7 @@ __all__ = [
     "check_moving_l1", "check_copy_first_frame",
     "check_ranges_separate", "check_no_fusion_config",
     "check_pixel_centre_grid", "check_warp", "check_flow_gradient", "check_jacobian_determinant", "flow_gradient",
+    "check_composite", "check_motion_codes",
 ]
 
 Case = tuple[str, tuple, Any]                      # (description, arguments, expected output)
@@ -874,3 +877,86 @@ def check_jacobian_determinant(student_fn: Callable) -> None:
              atol=1e-4, rtol=1e-4,
              success=f"{name} equals the library's jacobian_determinant: 0.25 for a 2x magnification, and a warp "
                      "folds the picture where it is <= 0")
+
+
+# --------------------------------------------------------------------------------------------
+# notebook 08: the paper's baselines, VGAN's two streams and MoCoGAN's motion codes
+
+
+def check_composite(student_fn: Callable) -> None:
+    """student_fn(foreground (B,3,T,H,W), mask (B,1,T,H,W), background (B,3,H,W)) -> video (B,3,T,H,W)."""
+
+    g = torch.Generator().manual_seed(0)
+    fg, bg = torch.rand(2, 3, 4, 8, 8, generator=g) * 2 - 1, torch.rand(2, 3, 8, 8, generator=g) * 2 - 1
+    mask = torch.rand(2, 1, 4, 8, 8, generator=g)
+    inputs = [("for a mask of ones (only the foreground shows)", (fg, torch.ones_like(mask), bg)),
+              ("for a mask of zeros (only the still background shows)", (fg, torch.zeros_like(mask), bg)),
+              ("for a random mask", (fg, mask, bg))]
+    t = fg.shape[2]
+    _compare(student_fn, _cases(compose, inputs), layout="(B, 3, T, H, W)",
+             shape_hint="the background is ONE still image (B, 3, H, W): give it a time axis, background[:, :, None], "
+                        "which broadcasts over the T frames (or repeat it T times); the mask (B, 1, T, H, W) "
+                        "broadcasts over the 3 colour channels.",
+             hint="the video is mask * foreground + (1 - mask) * background, with the still background repeated over "
+                  "time.",
+             mistakes=[(lambda f, m, b: m * b[:, :, None] + (1 - m) * f,
+                        "the streams are swapped: where the mask is 1 the FOREGROUND shows (m * f), elsewhere the "
+                        "background ((1 - m) * b)."),
+                       (lambda f, m, b: m * f + b[:, :, None].expand(-1, -1, t, -1, -1),
+                        "the background is added everywhere: weight it by (1 - mask), so the two weights sum to 1."),
+                       (lambda f, m, b: (f + b[:, :, None]) / 2,
+                        "that averages the streams and ignores the mask: the mask chooses, pixel by pixel and frame "
+                        "by frame, how much of each shows.")],
+             success=f"{_name(student_fn)} equals models.vgan.compose: the mask picks the moving foreground, the rest "
+                     "is the one still background")
+
+
+def check_motion_codes(student_fn: Callable) -> None:
+    """student_fn(gru (nn.GRUCell), noise (B,T+1,dim_m), onehot (B,n_classes)) -> codes (B,T,dim_m+n_classes)."""
+
+    dim_m, classes, t = 5, 3, 4
+    with _seeded(0):
+        gru = nn.GRUCell(dim_m + classes, dim_m)
+        noise = torch.randn(2, t + 1, dim_m)
+    onehot = F.one_hot(torch.tensor([0, 2]), classes).float()
+    inputs = [(f"for T = {t} frames, dim_m = {dim_m}, {classes} classes", (gru, noise, onehot))]
+
+    def zero_start(gru, noise, onehot):
+        return unroll_motion(gru, torch.cat([torch.zeros_like(noise[:, :1]), noise[:, 1:]], dim=1), onehot)
+
+    def no_recurrence(gru, noise, onehot):
+        codes = [torch.cat([gru(torch.cat([noise[:, i], onehot], 1), noise[:, 0]), onehot], 1)
+                 for i in range(1, noise.shape[1])]
+        return torch.stack(codes, 1)
+
+    def off_by_one(gru, noise, onehot):
+        h, codes = noise[:, 0], []
+        for i in range(noise.shape[1] - 1):
+            h = gru(torch.cat([noise[:, i], onehot], 1), h)
+            codes.append(torch.cat([h, onehot], 1))
+        return torch.stack(codes, 1)
+
+    def checked(gru, noise, onehot):
+        try:
+            return student_fn(gru, noise, onehot)
+        except NotImplementedError:
+            raise  # _call says "not done yet"
+        except RuntimeError as exc:  # e.g. a GRU input of the wrong width
+            raise ExerciseError(f"{_name(student_fn)} raised {exc}\nHint: the GRU's input at frame t is "
+                                "torch.cat([noise[:, t], onehot], dim=1), (B, dim_m + n_classes), and its state h is "
+                                "(B, dim_m): call gru(input, h).") from None
+
+    checked.__name__ = _name(student_fn)
+    _compare(checked, _cases(unroll_motion, inputs), layout="(B, T, dim_m + n_classes)",
+             shape_hint="one code per frame t = 1..T (noise has T + 1 vectors: noise[:, 0] is the first state, not a "
+                        "frame), each code torch.cat([h_t, onehot], dim=1); stack them on dim 1.",
+             hint="h = noise[:, 0]; for t in 1..T: h = gru(torch.cat([noise[:, t], onehot], 1), h); code_t = "
+                  "torch.cat([h, onehot], 1).",
+             mistakes=[(zero_start, "the first state is the noise vector noise[:, 0], not zeros: the motion's start "
+                                    "is random too."),
+                       (no_recurrence, "each step must start from the PREVIOUS step's state h: that recurrence is what "
+                                       "ties frame t's motion to frame t-1's."),
+                       (off_by_one, "noise[:, 0] is the first state only; frame t's input is noise[:, t] for t = "
+                                    "1..T.")],
+             success=f"{_name(student_fn)} equals models.mocogan.unroll_motion: one code per frame, each from the "
+                     "previous state, the label in every code")

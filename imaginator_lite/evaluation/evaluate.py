@@ -26,6 +26,13 @@ from .metrics import (
     ssim_per_frame,
     to_unit,
 )
+from .photo_motion import sharpness
+
+
+def temporal_jitter(video: torch.Tensor) -> torch.Tensor:
+    """Mean |x[t+1] - 2 x[t] + x[t-1]| per clip (B,) of videos (B,3,T,H,W) in [-1,1]: the second temporal difference,
+    small for a smooth motion (and for none), large when frames flicker, e.g. when each is rendered on its own."""
+    return (video[:, :, 2:] - 2 * video[:, :, 1:-1] + video[:, :, :-2]).abs().mean(dim=(1, 2, 3, 4))
 
 
 class _Sums:
@@ -34,7 +41,7 @@ class _Sums:
     def __init__(self, feature_net: torch.nn.Module | None, device: torch.device) -> None:
         self.feature_net, self.device = feature_net, device
         self.sums = dict.fromkeys(("ssim", "psnr", "l1", "motion_l1", "appearance_ssim", "appearance_ssim_real",
-                                   "sq_err", "pixels", "cond_correct", "real_correct", "moving_err",
+                                   "kept_detail", "kept_detail_real", "jitter", "jitter_real", "sq_err", "pixels", "cond_correct", "real_correct", "moving_err",
                                    "moving_n"), 0.0)
         self.per_frame_ssim = None
         self.feats_real: list[torch.Tensor] = []
@@ -54,6 +61,12 @@ class _Sums:
         s["moving_n"] += count
         s["appearance_ssim"] += float(appearance_retention(image, fake).sum())
         s["appearance_ssim_real"] += float(appearance_retention(image, real).sum())
+        # blur: the frames' detail as a share of the input image's (notebook 07's kept detail), per clip
+        image_detail = sharpness(image[:, :, None]).clamp_min(1e-12)
+        s["kept_detail"] += float((sharpness(fake) / image_detail).sum())
+        s["kept_detail_real"] += float((sharpness(real) / image_detail).sum())
+        s["jitter"] += float(temporal_jitter(fake).sum())  # flicker: frames that do not follow from each other
+        s["jitter_real"] += float(temporal_jitter(real).sum())
         s["sq_err"] += float((to_unit(fake) - to_unit(real)).double().pow(2).sum())
         s["pixels"] += fake.numel()
         if self.feature_net is not None:
@@ -75,6 +88,8 @@ class _Sums:
             "l1": s["l1"] / n, "motion_l1": s["motion_l1"] / n,
             "moving_l1": s["moving_err"] / max(s["moving_n"], 1), "moving_fraction": s["moving_n"] / s["pixels"],
             "appearance_ssim": s["appearance_ssim"] / n, "appearance_ssim_real": s["appearance_ssim_real"] / n,
+            "kept_detail": s["kept_detail"] / n, "kept_detail_real": s["kept_detail_real"] / n,
+            "jitter": s["jitter"] / n, "jitter_real": s["jitter_real"] / n,
             "ssim_per_frame": (self.per_frame_ssim / n).tolist(),
         }
         if self.feature_net is not None:
@@ -89,6 +104,22 @@ class _Sums:
 
 
 @torch.no_grad()
+def frame_measures(videos: torch.Tensor, images: torch.Tensor) -> dict[str, Any]:
+    """The paper's three claims frame by frame (notebook 08), means over the clips: appearance_ssim[t] (SSIM of frame
+    t to the input image), kept_detail[t] (its sharpness over the input's), change[t] (mean |frame t - frame t-1|, 0
+    at t = 0), and jitter (mean |second temporal difference|: little for a smooth motion). videos (B,3,T,H,W),
+    images (B,3,H,W), both in [-1, 1]."""
+    t = videos.shape[2]
+    appearance = ssim_per_frame(videos, images[:, :, None].expand(-1, -1, t, -1, -1)).mean(0)
+    image_detail = sharpness(images[:, :, None]).clamp_min(1e-12)
+    detail = torch.stack([(sharpness(videos[:, :, i:i + 1]) / image_detail).mean() for i in range(t)])
+    change = torch.cat([torch.zeros(1), (videos[:, :, 1:] - videos[:, :, :-1]).abs().mean(dim=(0, 1, 3, 4))])
+    jitter = temporal_jitter(videos).mean()
+    return {"appearance_ssim": appearance.tolist(), "kept_detail": detail.tolist(), "change": change.tolist(),
+            "jitter": float(jitter)}
+
+
+@torch.no_grad()
 def evaluate_predictor(predict: Predictor, dataset: Any, *, dim_z: int = 1, feature_net: torch.nn.Module | None = None,
                        batch_size: int = 32, seed: int = 0, device: str | torch.device = "cpu",
                        keep_features: bool = False) -> dict[str, Any]:
@@ -96,7 +127,8 @@ def evaluate_predictor(predict: Predictor, dataset: Any, *, dim_z: int = 1, feat
 
     Returns ssim, psnr (per-frame means, capped at 100 dB for identical frames), psnr_official (one
     MSE over all clips), l1, motion_l1, moving_l1 (L1 over pixels that move in the true clip) and
-    moving_fraction, appearance_ssim (and appearance_ssim_real for ground truth), and with a
+    moving_fraction, appearance_ssim, kept_detail (the frames' sharpness over the input image's) and jitter
+    (temporal_jitter), each also for the ground truth as *_real, and with a
     feature_net: fd (with fd_clips and fd_dims), conditional_accuracy, real_accuracy.
     """
     device = torch.device(device)

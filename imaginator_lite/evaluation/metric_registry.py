@@ -39,6 +39,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("psnr", "PSNR per frame", False),
     Metric("psnr_official", "PSNR (official, one MSE per batch)", False),
     Metric("appearance_ssim", "appearance SSIM", False),
+    Metric("kept_detail", "kept detail (sharpness / the input's)", False),
+    Metric("jitter", "jitter (second temporal difference)", True),
     Metric("s_per_step", "seconds per training step", True),
 )}
 
@@ -51,7 +53,8 @@ TABLE = ("l1", "ssim", "psnr", "moving_l1", "motion_l1", "fd", "conditional_accu
 #: Held-out metrics kept on a shipped model's card.
 CARD = ("fd", "moving_l1", "conditional_accuracy", "motion_l1", "l1", "ssim", "psnr", "psnr_official")
 #: Per-run numbers of the ablation study (the first three are the judged ones and the accuracy).
-STUDY = ("fd", "moving_l1", "conditional_accuracy", "motion_l1", "l1", "ssim", "psnr", "s_per_step")
+STUDY = ("fd", "moving_l1", "conditional_accuracy", "motion_l1", "l1", "ssim", "psnr", "appearance_ssim", "kept_detail",
+         "jitter", "s_per_step")
 #: Panels of the study's bar chart, and of the tour's comparison figure (beside SSIM per frame).
 STUDY_PANELS = ("fd", "moving_l1", "conditional_accuracy", "s_per_step")
 COMPARISON_PANELS = ("moving_l1", "fd")

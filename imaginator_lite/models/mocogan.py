@@ -48,6 +48,16 @@ def _frame_generator(cfg: ModelConfig, in_channels: int) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def unroll_motion(gru: nn.GRUCell, noise: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:
+    """MoCoGAN's motion codes: noise (B,T+1,dim_m) with eps_0 = noise[:, 0] as the GRU's first state, one-hot
+    (B,n_classes) -> (B,T,dim_m+n_classes), where h_t = gru([eps_t, one-hot], h_{t-1}) and code_t = [h_t, one-hot]."""
+    h, codes = noise[:, 0], []
+    for t in range(1, noise.shape[1]):
+        h = gru(torch.cat([noise[:, t], onehot], dim=1), h)
+        codes.append(torch.cat([h, onehot], dim=1))
+    return torch.stack(codes, dim=1)
+
+
 class MoCoGANGenerator(BaselineGenerator):
     """G(image (B,3,S,S), z (B,dim_z), label) -> video (B,3,T,S,S) in [-1,1]: `render(content, motion_codes(z, label))`."""
 
@@ -64,12 +74,11 @@ class MoCoGANGenerator(BaselineGenerator):
 
     def motion_from_onehot(self, z: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:
         """z (B,dim_z), one-hot (B,n_classes) -> motion codes (B,T,dim_m+n_classes), one per frame."""
-        noise = torch.einsum("bz,ztm->btm", z, self.noise_basis.to(z.dtype))
-        h, codes = noise[:, 0], []
-        for t in range(1, self.cfg.frames + 1):
-            h = self.gru(torch.cat([noise[:, t], onehot], dim=1), h)
-            codes.append(torch.cat([h, onehot], dim=1))
-        return torch.stack(codes, dim=1)
+        return unroll_motion(self.gru, self.motion_noise(z), onehot)
+
+    def motion_noise(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B,dim_z) -> the GRU's noise eps_0 .. eps_T (B,T+1,dim_m), z through the fixed projection."""
+        return torch.einsum("bz,ztm->btm", z, self.noise_basis.to(z.dtype))
 
     def motion_codes(self, z: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         """z (B,dim_z), label (B,) or (B,n_classes) -> motion codes (B,T,dim_m+n_classes)."""

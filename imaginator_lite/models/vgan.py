@@ -39,6 +39,14 @@ class VGANStreams(NamedTuple):
     background: torch.Tensor
 
 
+def compose(foreground: torch.Tensor, mask: torch.Tensor, background: torch.Tensor) -> torch.Tensor:
+    """VGAN's composite m * f + (1 - m) * b: foreground (B,3,T,H,W), mask (B,1,T,H,W) in [0,1], background a still
+    image (B,3,H,W) (or already repeated, (B,3,T,H,W)) -> video (B,3,T,H,W). Where m = 1 the foreground shows."""
+    if background.dim() == 4:
+        background = repeat(background, "b c h w -> b c t h w", t=foreground.shape[2])
+    return mask * foreground + (1 - mask) * background
+
+
 def _up3d(in_ch: int, out_ch: int, spec) -> nn.ConvTranspose3d:
     return nn.ConvTranspose3d(in_ch, out_ch, (spec.k_t, spec.k_s, spec.k_s), (spec.s_t, spec.s_s, spec.s_s),
                               (spec.p_t, spec.p_s, spec.p_s))
@@ -89,4 +97,4 @@ class VGANGenerator(BaselineGenerator):
 
     def paint(self, inputs: Inputs) -> torch.Tensor:
         s = self.stream_outputs(inputs)
-        return s.mask * s.foreground + (1 - s.mask) * s.background
+        return compose(s.foreground, s.mask, s.background)

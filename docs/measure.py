@@ -18,6 +18,10 @@
                                        faces and faces-free-warp, the warp model before issue 29), and the painted share of the study's warp runs
                                        without and with the paint penalty: notebooks/results/paint_vs_warp.json
                                        and its figures (notebook 07 reads them)
+    python docs/measure.py families    issue 32: the study's seed-0 runs of ImaGINator, VGAN and MoCoGAN on the same
+                                       held-out clips and noise (per-frame appearance, detail and change, and a few
+                                       clips' frames), and a training step of each timed back to back:
+                                       notebooks/results/families.json and families_frames.png (notebook 08 reads them)
 
 Each entry says the machine, torch and date; an entry is replaced only by a new run on the same CPU class.
 `python docs/tables.py` then renders the tables from these files.
@@ -330,6 +334,8 @@ def face_check() -> None:
 def _round_all(value):
     if isinstance(value, dict):
         return {k: _round_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round_all(v) for v in value]
     return round(value, 6) if isinstance(value, float) else value
 
 
@@ -356,10 +362,68 @@ def real_faces() -> None:
         "command": "python docs/measure.py real_faces"}), NOTEBOOK_RESULTS)
 
 
+#: The clips whose frames notebook 08 shows: label k on the k-th held-out identity.
+FAMILY_FRAMES_CLIPS = 6
+
+
+def families() -> None:
+    """The three families the paper compares (the study's `full`, `vgan` and `mocogan`, seed 0, from their
+    checkpoints in runs/study) on every held-out clip of seed 0 with the same noise: per-frame measures, a sprite of
+    a few clips' frames (rows: real, then each family; one held-out identity per label), and a training step of each
+    family at the study's preset and batch, timed back to back (training.step_timing)."""
+    import numpy as np
+    from PIL import Image
+
+    from imaginator_lite.atomic import atomic_path
+    from imaginator_lite.evaluation.evaluate import frame_measures
+    from imaginator_lite.evaluation.metrics import to_unit
+    from imaginator_lite.models.config import ModelConfig
+    from imaginator_lite.pipeline import SyntheticData, open_split
+    from imaginator_lite.study import FAMILY_VARIANTS, VARIANTS, StudySettings, variant_configs
+    from imaginator_lite.training.checkpoint import generator_from_file
+    from imaginator_lite.training.step_timing import interleaved_step_times, summarise_step_times
+
+    settings, seed, work = StudySettings(), 0, RESULTS.parents[1] / "runs" / "study"  # the study's --work
+    base = ModelConfig.preset(settings.preset)
+    store = SyntheticData.for_model(base, "faces", settings.identities, seed).store(work / "data", progress=False)
+    test = open_split(store, base, "test")
+    real, labels = test.get_batch(list(range(len(test))))
+    images = real[:, :, 0]
+    z = torch.randn(len(labels), base.dim_z, generator=torch.Generator().manual_seed(0))
+    videos, models = {"real": real}, {}
+    for name in FAMILY_VARIANTS:
+        _, train_cfg = variant_configs(settings, name, seed, work / f"{name}-seed{seed}")
+        G = generator_from_file(Path(train_cfg.out_dir) / "checkpoint.pt").eval()
+        with torch.no_grad():
+            videos[name] = G(images, z, labels).float()
+        models[name] = {"family": G.cfg.family, "params": sum(p.numel() for p in G.parameters())}
+    measures = {name: frame_measures(v, images) for name, v in videos.items()}
+    people = list(dict.fromkeys(test.identities.tolist()))  # held-out identities in store order
+    shown = [int(np.flatnonzero((test.labels == k) & (test.identities == people[k]))[0])
+             for k in range(FAMILY_FRAMES_CLIPS)]  # label k on the k-th identity: six people, six labels
+    rows = [(name, i) for i in shown for name in videos]
+    sprite = torch.cat([torch.cat(list(videos[name][i].unbind(1)), dim=2) for name, i in rows], dim=1)  # (3, R*S, T*S)
+    pixels = (to_unit(sprite) * 255).round().clamp(0, 255).byte().permute(1, 2, 0).numpy()
+    frames_path = NOTEBOOK_RESULTS / "families_frames.png"
+    with atomic_path(frames_path) as tmp:
+        Image.fromarray(pixels).save(tmp, format="PNG")
+    print(f"wrote {frames_path}")
+    configs = {name: base.replace(**next(v for v in VARIANTS if v.name == name).model) for name in FAMILY_VARIANTS}
+    times = interleaved_step_times(configs, "cpu", rounds=12, batch=settings.recipe.batch_size)
+    update("families", "measured", _round_all({
+        "seed": seed, "clips": len(labels), "noise_seed": 0, "models": models, "per_frame": measures,
+        "frames": {"file": frames_path.name, "size": base.image_size, "frames": base.frames,
+                   "rows": [{"model": name, "clip": i, "label": test.classes[int(test.labels[i])],
+                             "identity": str(test.identities[i])} for name, i in rows]},
+        "step_times": {"preset": settings.preset, "batch": settings.recipe.batch_size, "precision": "fp32",
+                       "per_family": summarise_step_times(times, FAMILY_VARIANTS[0]), "raw": times},
+        "machine": machine(), "command": "python docs/measure.py families"}), NOTEBOOK_RESULTS)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     jobs = {"baselines": baselines, "tour": tour, "crop": crop, "photos": photos, "trials": trials,
-            "face_check": face_check, "real_faces": real_faces}
+            "face_check": face_check, "real_faces": real_faces, "families": families}
     parser.add_argument("what", choices=list(jobs))
     args = parser.parse_args()
     sys.exit(jobs[args.what]())

@@ -47,7 +47,7 @@ def synthetic_store(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def instructor_run(tmp_path_factory) -> dict:
-    """The six tutorials executed once in quick mode with papermill (the notebooks command's function),
+    """The tutorials executed once in quick mode with papermill (the notebooks command's function),
     every output path in a temp folder; shared by the notebook, instructor-edition and website tests."""
     from imaginator_lite.course.tutorials import execute_notebooks
     from nbtools import quick_params, tutorial_paths

@@ -160,7 +160,7 @@ def has_exercises(path: Path) -> bool:
 
 @pytest.fixture(scope="session")
 def student_edition(tmp_path_factory) -> Path:
-    """`imaginator-lite course student --out DIR` of the six tutorials."""
+    """`imaginator-lite course student --out DIR` of the tutorials."""
     out = tmp_path_factory.mktemp("course") / "student"
     assert main(["course", "student", "--out", str(out), "--notebooks-dir", str(NOTEBOOKS_DIR)]) == 0
     return out

@@ -20,12 +20,12 @@ from nbtools import (NOTEBOOKS_DIR, is_checked, output_overrides, parameters, re
 NOTEBOOKS = tutorial_paths()
 IDS = [p.stem[:2] for p in NOTEBOOKS]
 EXPECTED = ["01_data", "02_transposed_1plus2d", "03_generator_and_discriminators", "04_training",
-            "05_ablations", "06_generate_widgets", "07_paint_versus_warp"]
+            "05_ablations", "06_generate_widgets", "07_paint_versus_warp", "08_paper_comparison"]
 #: Notebooks whose committed outputs nbval checks (cells marked `# NBVAL_CHECK_OUTPUT`).
 NBVAL_NOTEBOOKS = ["02_transposed_1plus2d.ipynb", "03_generator_and_discriminators.ipynb"]
 
 
-def test_all_six_tutorials_exist():
+def test_all_eight_tutorials_exist():
     assert [p.stem for p in NOTEBOOKS] == EXPECTED
 
 
@@ -89,6 +89,7 @@ FULL_MODE_SIZES = {
            "LIVE_STEPS": 2, "LIVE_IDENTITIES": 3, "FULL_VARIANTS": ["full", "3d", "tps_mixed"]},
     "06": {},
     "07": {"FULL_TRAIN_STEPS": 2},
+    "08": {"FULL_TRAIN_STEPS": 2},
 }
 
 

@@ -303,3 +303,19 @@ def test_add_measures_fills_what_a_finished_run_lacks_from_its_checkpoint(tmp_pa
     assert {k: run[k] for k in old} == old
     assert add_measures(results, settings, tmp_path / "work", progress=False, log=lines.append) == added  # nothing left
     assert len(lines) == 1
+
+
+def test_more_detail_than_the_real_clips_is_called_noise_not_sharpness():
+    from imaginator_lite.study import claim_lines
+
+    def runs(values, real=None):
+        return {"runs": [{"seed": i, "kept_detail": k, **({"real": {"kept_detail": real}} if real else {})}
+                         for i, k in enumerate(values)]}
+
+    data = {"variants": {"full": runs([0.8, 0.7, 0.75], real=1.0), "vgan": runs([1.4, 1.5, 1.3]),
+                         "mocogan": runs([0.3, 0.31, 0.32])}}
+    line = next(x for x in claim_lines(data) if "Frames are sharp" in x)
+    assert "the real clips: 1.000" in line
+    assert "against `vgan` it cannot be read here (0.750 ± 0.050 against 1.400 ± 0.100): `vgan` has more detail than " \
+           "the real clips (1.000), which is noise, not sharpness" in line
+    assert "against `mocogan` it holds beyond the seed spread" in line

@@ -324,7 +324,7 @@ def warp_seeds() -> str:
     variants = study()["variants"]
     warps = {v.name for v in VARIANTS if v.model.get("output") == "warp" and v.data == "faces"}
     paint = [r for v in VARIANTS if v.model.get("output", "paint") == "paint" and v.name in variants
-             for r in variants[v.name]["runs"]]
+             and v.model.get("family", "imaginator") == "imaginator" for r in variants[v.name]["runs"]]
     texts = []
     for name in sorted(warps):
         runs = variants[name]["runs"]

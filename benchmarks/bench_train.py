@@ -5,7 +5,6 @@
     python benchmarks/bench_train.py --sections blocks,generate
     python benchmarks/bench_train.py --sections official     # the official networks in the official loop vs ours
     python benchmarks/bench_train.py --sections warp         # a warp training step against a paint one (issue 24)
-    python benchmarks/bench_train.py --sections families     # ImaGINator's step against VGAN's and MoCoGAN's (issue 32)
 
 Each section prints a table and writes JSON to benchmarks/results/<section>.json.
 Timings on a shared machine are noisy: compare numbers from the same run only.
@@ -27,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from imaginator_lite.atomic import write_json  # noqa: E402
 from imaginator_lite.models.blocks import make_up_block  # noqa: E402
-from imaginator_lite.models.build import build_generator  # noqa: E402
 from imaginator_lite.models.config import ModelConfig, UpBlockSpec  # noqa: E402
 from imaginator_lite.device import cpu_native_bf16, resolve_device, resolve_precision  # noqa: E402
 from imaginator_lite.models.generator import Generator  # noqa: E402
@@ -164,23 +162,6 @@ def bench_warp(device: torch.device, quick: bool, meta: dict) -> list[dict]:
     wall, cpu = interleaved_steps({o: cfg.replace(output=o) for o in ("paint", "warp", "tps")}, device, rounds, batch)
     rows = _ratio_rows(wall, cpu, "paint", "output", rounds, batch)
     print_table("warp and tps vs paint train step (ratio row: of the medians, the minima and the CPU times)", rows, list(rows[0]))
-    return rows
-
-
-def bench_families(device: torch.device, quick: bool, meta: dict) -> list[dict]:
-    """A training step of each generator family the paper compares (ImaGINator, image-conditioned VGAN and MoCoGAN;
-    issue 32) at the study's preset and batch (small, 8), fp32, back to back on one machine: the steps interleave
-    (interleaved_steps), so the study's per-run times from several machines and loads are not the evidence."""
-    batch, rounds = 8, 4 if quick else 12
-    cfg = ModelConfig.preset("small")
-    configs = {family: cfg.replace(family=family) for family in ("imaginator", "vgan", "mocogan")}
-    wall, cpu = interleaved_steps(configs, device, rounds, batch)
-    rows = _ratio_rows(wall, cpu, "imaginator", "family", rounds, batch)
-    params = {family: sum(p.numel() for p in build_generator(c).parameters()) for family, c in configs.items()}
-    for row in rows:
-        row["g_params"] = params.get(row["family"])
-    print_table("a training step per generator family (ratio rows: of the medians, the minima and the CPU times)",
-                rows, list(rows[0]))
     return rows
 
 
@@ -348,10 +329,8 @@ def main(argv=None) -> int:
             rows = bench_official(device, args.quick, meta)
         elif section == "warp":
             rows = bench_warp(device, args.quick, meta)
-        elif section == "families":
-            rows = bench_families(device, args.quick, meta)
         else:
-            parser.error(f"unknown section {section!r}; use train, blocks, generate, official, warp, families")
+            parser.error(f"unknown section {section!r}; use train, blocks, generate, official, warp")
         print(f"wrote {write(section, rows, meta, Path(args.results))}")
     if device.type != "cuda":
         print("\nCUDA path (batch 64, bf16 + channels_last + compile) skipped: no CUDA device; "
